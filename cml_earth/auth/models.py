@@ -1,0 +1,143 @@
+"""Members, their login sessions and their consents."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class Role(enum.StrEnum):
+    PATIENT = "patient"
+    RELATIVE = "relative"
+    SPONSOR = "sponsor"
+    ADMIN = "admin"
+
+
+MEMBER_ROLES = (Role.PATIENT, Role.RELATIVE)
+STAFF_ROLES = (Role.SPONSOR, Role.ADMIN)
+
+
+class ConsentPurpose(enum.StrEnum):
+    HEALTH_DATA = "health_data"
+
+
+def token_digest(token: str) -> str:
+    """What the database keeps of a session token: its SHA-256, never the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Member(UserMixin, db.Model):
+    """A member of the community, known by a pseudonymous handle."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        CheckConstraint(
+            "role in ('patient', 'relative', 'sponsor', 'admin')", name="role_is_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(30))
+    # Case-folded copies carry the uniqueness, so "Anna" and "anna" are one handle.
+    username_key: Mapped[str] = mapped_column(String(30), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=Role.PATIENT)
+    country_code: Mapped[str | None] = mapped_column(String(2))
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    age_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    guidelines_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    guidelines_version: Mapped[str | None] = mapped_column(String(32))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", order_by="Consent.given_at"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Member {self.username!r} {self.role}>"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    def has_consent(self, purpose: ConsentPurpose) -> bool:
+        """Whether a consent for ``purpose`` is in force (given and not withdrawn)."""
+        return any(c.purpose == purpose and c.withdrawn_at is None for c in self.consents)
+
+    @property
+    def has_health_consent(self) -> bool:
+        return self.has_consent(ConsentPurpose.HEALTH_DATA)
+
+    # Flask-Login reads the session identifier, not the member id: see MemberSession.
+    def get_id(self) -> str | None:
+        return getattr(self, "session_token", None)
+
+
+class MemberSession(db.Model):
+    """A login on one device; ending it on the server ends that login wherever its cookie is."""
+
+    __tablename__ = "member_sessions"
+    __table_args__ = (Index("ix_member_sessions_member_id_ended_at", "member_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[str | None] = mapped_column(String(32))
+    remember: Mapped[bool] = mapped_column(default=False)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+
+    member: Mapped[Member] = relationship()
+
+    @staticmethod
+    def active_member_for(token: str):
+        """A select of the member whose session ``token`` is still open."""
+        return (
+            select(Member, MemberSession)
+            .join(MemberSession, MemberSession.member_id == Member.id)
+            .where(
+                MemberSession.token_hash == token_digest(token),
+                MemberSession.ended_at.is_(None),
+                MemberSession.expires_at > utcnow(),
+            )
+        )
+
+
+class Consent(db.Model):
+    """A consent a member gave, with the exact text shown (by version and hash)."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_member_id_purpose", "member_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(32))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    text_version: Mapped[str] = mapped_column(String(32))
+    text_hash: Mapped[str] = mapped_column(String(64))
+    text_locale: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(64))
+
+    member: Mapped[Member] = relationship(back_populates="consents")

@@ -1,0 +1,30 @@
+"""Who may do what with accounts: pure functions, used by views and templates alike."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+
+def can_post(member) -> bool:
+    """Members may write only once they have confirmed their email address."""
+    return bool(member and member.is_authenticated and member.is_verified)
+
+
+def verified_required(view):
+    """For views that publish: logged in and verified, else a clear way forward."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if not can_post(current_user):
+            flash(_("Please confirm your email address before you post. We can send the link "
+                    "again."), "warning")
+            return redirect(url_for("auth.unverified"))
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,116 @@
+"""Locale and time zone choice, country names from CLDR, and locale-aware sorting."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import icu
+import pycountry
+from babel import Locale
+from babel.core import get_global
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from .extensions import babel
+
+
+def shipped_locales() -> list[str]:
+    """The locales we ship complete catalogues for, in the configured order."""
+    return list(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    """Member setting, then the switcher's cookie, then Accept-Language, then the default."""
+    shipped = shipped_locales()
+    if current_user and current_user.is_authenticated and current_user.locale in shipped:
+        return current_user.locale
+    chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
+    if chosen in shipped:
+        return chosen
+    return request.accept_languages.best_match(shipped) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def select_timezone() -> str:
+    if current_user and current_user.is_authenticated and current_user.timezone:
+        return current_user.timezone
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+@cache
+def country_codes() -> tuple[str, ...]:
+    """Every ISO 3166-1 alpha-2 code, from pycountry's copy of the standard."""
+    return tuple(sorted(country.alpha_2 for country in pycountry.countries))
+
+
+@cache
+def _collator(locale: str) -> icu.Collator:
+    return icu.Collator.createInstance(icu.Locale(locale))
+
+
+def collation_key(locale: str):
+    """A sort key that orders text as readers of ``locale`` expect (Swedish å, ä, ö after z)."""
+    return _collator(str(locale)).getSortKey
+
+
+@cache
+def _country_names(locale: str) -> dict[str, str]:
+    territories = Locale.parse(locale).territories
+    english = Locale.parse("en").territories
+    return {
+        code: territories.get(code) or english.get(code) or pycountry.countries.get(alpha_2=code).name
+        for code in country_codes()
+    }
+
+
+def country_name(code: str | None, locale: str | None = None) -> str:
+    """The country's name in the given (default: current) locale; '' for no country."""
+    if not code:
+        return ""
+    return _country_names(str(locale or get_locale())).get(code.upper(), code)
+
+
+def country_choices(locale: str | None = None) -> list[tuple[str, str]]:
+    """(code, name) pairs for a select, sorted by the locale's collation."""
+    locale = str(locale or get_locale())
+    names = _country_names(locale)
+    key = collation_key(locale)
+    return sorted(names.items(), key=lambda item: key(item[1]))
+
+
+def default_timezone_for(country_code: str | None) -> str:
+    """The main CLDR time zone of a country; the site default when there is none."""
+    zones = get_global("territory_zones").get((country_code or "").upper())
+    if zones:
+        return zones[0]
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+@cache
+def all_timezones() -> tuple[str, ...]:
+    return tuple(sorted(get_global("zone_territories")))
+
+
+def language_name(code: str) -> str:
+    """A language's name written in that language ("Svenska"), as switchers show it."""
+    return Locale.parse(code).get_display_name(code).capitalize()
+
+
+def text_direction() -> str:
+    return Locale.parse(str(get_locale())).text_direction
+
+
+def init_app(app: Flask) -> None:
+    # Flask-Babel adds the dateformat, datetimeformat and numberformat filters itself.
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.filters["country_name"] = country_name
+
+    @app.context_processor
+    def _locale_context() -> dict:
+        return {
+            "current_locale": str(get_locale()),
+            "text_direction": text_direction(),
+            "shipped_languages": [(code, language_name(code)) for code in shipped_locales()],
+        }

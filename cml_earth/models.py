@@ -1,0 +1,6 @@
+"""Every feature's tables, imported in one place so metadata (and Alembic) sees them all."""
+
+from .audit.models import AuditEvent
+from .auth.models import Consent, Member, MemberSession
+
+__all__ = ["AuditEvent", "Consent", "Member", "MemberSession"]

@@ -1,0 +1,63 @@
+"""Response headers and redirect checks that every page shares."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, abort, g, request
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+])
+
+
+def is_safe_redirect(target: str | None) -> bool:
+    """True only for a path on this site ("/..."), never another host or scheme."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def safe_next(default: str) -> str:
+    target = request.args.get("next") or request.form.get("next")
+    return target if is_safe_redirect(target) else default
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _refuse_control_characters():
+        # Query strings reach views outside forms; a NUL byte is never meaningful in one.
+        for values in request.args.listvalues():
+            if any("\x00" in value for value in values):
+                abort(400)
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        # Only a member already loaded for this request counts: /healthz must not touch the DB.
+        member = g.get("_login_user")
+        if member is not None and member.is_authenticated:
+            # Health data must not linger in shared caches or a shared computer's back button.
+            headers["Cache-Control"] = "no-store"
+            headers.add("Vary", "Cookie")
+        return response
