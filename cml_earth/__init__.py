@@ -42,7 +42,9 @@ def register_config(app: Flask, config: dict | None) -> None:
 
 def register_logging(app: Flask) -> None:
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
 
 
 def register_proxy(app: Flask) -> None:
@@ -58,8 +60,13 @@ def register_extensions(app: Flask) -> None:
     database.init_app(app)
     from .extensions import db
 
-    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
-                     render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)

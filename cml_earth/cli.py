@@ -27,8 +27,20 @@ def _pybabel(*args: str) -> None:
 @translate.command("extract")
 def translate_extract() -> None:
     """Collect every translatable string into translations/messages.pot."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
-             "--project", "CML Earth", "-o", str(POT), ".")
+    _pybabel(
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "_l",
+        "--no-location",
+        "--sort-output",
+        "--project",
+        "CML Earth",
+        "-o",
+        str(POT),
+        ".",
+    )
 
 
 @translate.command("update")

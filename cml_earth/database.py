@@ -92,9 +92,7 @@ def init_app(app: Flask) -> None:
     if uri.startswith("sqlite:///") and "mode=memory" not in uri:
         from pathlib import Path
 
-        Path(uri.removeprefix("sqlite:///").split("?")[0]).parent.mkdir(
-            parents=True, exist_ok=True
-        )
+        Path(uri.removeprefix("sqlite:///").split("?")[0]).parent.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -40,7 +40,9 @@ ERROR_TEXTS = {
 
 def _render_error(status: int, detail: str | None = None):
     title, text = ERROR_TEXTS.get(status, ERROR_TEXTS[500] if status >= 500 else ERROR_TEXTS[400])
-    return render_template("errors/error.html", status=status, title=title, text=detail or text), status
+    return render_template(
+        "errors/error.html", status=status, title=title, text=detail or text
+    ), status
 
 
 def init_app(app: Flask) -> None:
@@ -48,8 +50,10 @@ def init_app(app: Flask) -> None:
     def _csrf_error(error: CSRFError):
         return _render_error(
             400,
-            _l("The form had expired or was sent from elsewhere. Please go back, reload the page "
-               "and send it again."),
+            _l(
+                "The form had expired or was sent from elsewhere. Please go back, reload the page "
+                "and send it again."
+            ),
         )
 
     @app.errorhandler(HTTPException)

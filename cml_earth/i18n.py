@@ -28,9 +28,9 @@ def select_locale() -> str:
     chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
     if chosen in shipped:
         return chosen
-    return request.accept_languages.best_match(shipped) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return (
+        request.accept_languages.best_match(shipped) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 def select_timezone() -> str:
@@ -60,7 +60,9 @@ def _country_names(locale: str) -> dict[str, str]:
     territories = Locale.parse(locale).territories
     english = Locale.parse("en").territories
     return {
-        code: territories.get(code) or english.get(code) or pycountry.countries.get(alpha_2=code).name
+        code: territories.get(code)
+        or english.get(code)
+        or pycountry.countries.get(alpha_2=code).name
         for code in country_codes()
     }
 

@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 
 from flask import Flask, current_app, render_template
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
 from flask_mailman.backends.base import BaseEmailBackend
 from sqlalchemy import event
@@ -44,7 +44,7 @@ def compose(to: str, subject: str, template: str, locale: str, **context) -> Ema
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", **context)
         message = EmailMultiAlternatives(
-            subject=gettext(subject), body=text, to=[to], headers={"Auto-Submitted": "auto-generated"}
+            subject=str(subject), body=text, to=[to], headers={"Auto-Submitted": "auto-generated"}
         )
     message.attach_alternative(html, "text/html")
     return message

@@ -8,7 +8,15 @@ import unicodedata
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from ..forms import Form
@@ -18,8 +26,10 @@ from .models import Role
 
 USERNAME_RE = re.compile(r"^[^\W_](?:[\w.-]*[^\W_])?$")
 RESERVED_USERNAMES = frozenset(
-    "admin administrator moderator mod staff sponsor support help cml cmlearth cml-earth "
-    "system root official team security privacy safety null none anonymous".split()
+    (
+        "admin administrator moderator mod staff sponsor support help cml cmlearth cml-earth "
+        "system root official team security privacy safety null none anonymous"
+    ).split()
 )
 
 
@@ -34,8 +44,10 @@ def strip(value: str | None) -> str | None:
 def validate_username(form, field) -> None:
     if not USERNAME_RE.match(field.data or ""):
         raise ValidationError(
-            _l("Use letters, digits, dots, dashes or underscores, starting and ending with a "
-               "letter or digit.")
+            _l(
+                "Use letters, digits, dots, dashes or underscores, starting and ending with a "
+                "letter or digit."
+            )
         )
     if field.data.casefold() in RESERVED_USERNAMES:
         raise ValidationError(_l("This name is reserved. Please choose another."))
@@ -44,23 +56,31 @@ def validate_username(form, field) -> None:
 def validate_new_password(form, field) -> None:
     """ASVS level 2: length only (8 to 128), no composition rules, common passwords refused."""
     value = field.data or ""
-    low, high = (current_app.config["PASSWORD_MIN_LENGTH"], current_app.config["PASSWORD_MAX_LENGTH"])
+    low, high = (
+        current_app.config["PASSWORD_MIN_LENGTH"],
+        current_app.config["PASSWORD_MAX_LENGTH"],
+    )
     if len(value) < low:
         raise ValidationError(_l("Use at least %(count)s characters.", count=low))
     if len(value) > high:
         raise ValidationError(_l("Use at most %(count)s characters.", count=high))
     if passwords.is_common(value):
         raise ValidationError(
-            _l("This password is one of the most common ones and easy to guess. Please choose "
-               "another; a few unrelated words make a strong one.")
+            _l(
+                "This password is one of the most common ones and easy to guess. Please choose "
+                "another; a few unrelated words make a strong one."
+            )
         )
     for other in ("username", "email"):
         if other in form and form[other].data and value.casefold() == form[other].data.casefold():
             raise ValidationError(_l("Your password must not be your username or email address."))
 
 
-def _language_choices() -> list[tuple[str, str]]:
-    return [(code, language_name(code)) for code in current_app.config["LANGUAGES"]]
+def _language_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice(code, language_name(code), render_kw={"lang": code})
+        for code in current_app.config["LANGUAGES"]
+    ]
 
 
 EMAIL_FIELD = dict(
@@ -106,8 +126,8 @@ class RegistrationForm(Form):
     role = RadioField(
         _l("I am joining as"),
         choices=[
-            (Role.PATIENT.value, _l("A person living with CML")),
-            (Role.RELATIVE.value, _l("A relative or friend of someone with CML")),
+            SelectChoice(Role.PATIENT.value, _l("A person living with CML")),
+            SelectChoice(Role.RELATIVE.value, _l("A relative or friend of someone with CML")),
         ],
         validators=[InputRequired(_l("Please choose one."))],
     )
@@ -129,7 +149,10 @@ class RegistrationForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country_code.choices = [("", _l("Choose your country")), *country_choices()]
+        self.country_code.choices = [
+            SelectChoice("", _l("Choose your country")),
+            *(SelectChoice(code, name) for code, name in country_choices()),
+        ]
         self.locale.choices = _language_choices()
         if not self.is_submitted():
             self.locale.data = str(get_locale())
@@ -180,4 +203,6 @@ class PreferencesForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.locale.choices = _language_choices()
-        self.timezone.choices = [(zone, zone.replace("_", " ")) for zone in all_timezones()]
+        self.timezone.choices = [
+            SelectChoice(zone, zone.replace("_", " ")) for zone in all_timezones()
+        ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 from functools import cache
 from pathlib import Path
@@ -49,10 +50,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     hasher = _hasher()
     if password_hash is None:
         dummy = _dummy_hash(hasher.time_cost, hasher.memory_cost, hasher.parallelism)
-        try:
+        with contextlib.suppress(VerificationError):
             hasher.verify(dummy, password)
-        except VerificationError:
-            pass
         return False
     try:
         return hasher.verify(password_hash, password)

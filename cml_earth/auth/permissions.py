@@ -22,8 +22,10 @@ def verified_required(view):
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         if not can_post(current_user):
-            flash(_("Please confirm your email address before you post. We can send the link "
-                    "again."), "warning")
+            flash(
+                _("Please confirm your email address before you post. We can send the link again."),
+                "warning",
+            )
             return redirect(url_for("auth.unverified"))
         return view(*args, **kwargs)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
 from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required
 
 from ..errors import DomainError
 from ..extensions import limiter
@@ -48,9 +48,12 @@ def register():
     if form.validate_on_submit():
         try:
             services.register(
-                username=form.username.data, email=form.email.data,
-                password=form.password.data, role=form.role.data,
-                country_code=form.country_code.data, locale=form.locale.data,
+                username=form.username.data,
+                email=form.email.data,
+                password=form.password.data,
+                role=form.role.data,
+                country_code=form.country_code.data,
+                locale=form.locale.data,
                 health_consent=form.health_consent.data,
             )
         except DomainError as error:
@@ -58,8 +61,9 @@ def register():
         else:
             return redirect(url_for("auth.check_inbox"))
     status = INVALID if form.is_submitted() else 200
-    return render_template("auth/register.html", form=form,
-                           consent_text=services.HEALTH_CONSENT_TEXT), status
+    return render_template(
+        "auth/register.html", form=form, consent_text=services.HEALTH_CONSENT_TEXT
+    ), status
 
 
 @bp.get("/register/check-inbox")
@@ -74,8 +78,10 @@ def verify(token: str):
     try:
         if form.validate_on_submit():
             member = services.verify_email(token)
-            flash(_("Thank you, %(name)s. Your email address is confirmed.", name=member.username),
-                  "success")
+            flash(
+                _("Thank you, %(name)s. Your email address is confirmed.", name=member.username),
+                "success",
+            )
             return redirect(url_for("main.home" if current_user.is_authenticated else "auth.login"))
         member = services.member_for_verification(token)
     except DomainError as error:
@@ -105,10 +111,18 @@ def resend_verification():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_config_limit("LOGIN_LIMIT_PER_ADDRESS"), methods=["POST"])
-@limiter.limit(_config_limit("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"), methods=["POST"],
-               key_func=_login_and_address, deduct_when=_failed)
-@limiter.limit(_config_limit("LOGIN_LIMIT_PER_ACCOUNT"), methods=["POST"], key_func=_login_key,
-               deduct_when=_failed)
+@limiter.limit(
+    _config_limit("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"),
+    methods=["POST"],
+    key_func=_login_and_address,
+    deduct_when=_failed,
+)
+@limiter.limit(
+    _config_limit("LOGIN_LIMIT_PER_ACCOUNT"),
+    methods=["POST"],
+    key_func=_login_key,
+    deduct_when=_failed,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(url_for("main.home")))
@@ -142,8 +156,13 @@ def reset_request():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
         # The same answer whether or not the address belongs to a member.
-        flash(_("If this address belongs to a member, a link to choose a new password is on "
-                "its way. Please look in your inbox."), "success")
+        flash(
+            _(
+                "If this address belongs to a member, a link to choose a new password is on "
+                "its way. Please look in your inbox."
+            ),
+            "success",
+        )
         return redirect(url_for("auth.login"))
     status = INVALID if form.is_submitted() else 200
     return render_template("auth/reset_request.html", form=form), status
@@ -156,8 +175,13 @@ def reset_password(token: str):
         member = services.member_for_reset(token)
         if form.validate_on_submit():
             services.reset_password(token, form.password.data)
-            flash(_("Your password is changed, and you are logged out everywhere. Please log in "
-                    "with the new password."), "success")
+            flash(
+                _(
+                    "Your password is changed, and you are logged out everywhere. Please log in "
+                    "with the new password."
+                ),
+                "success",
+            )
             return redirect(url_for("auth.login"))
     except DomainError as error:
         return render_template("auth/link_problem.html", messages=error.errors.values()), 400

@@ -94,10 +94,17 @@ def register(
         raise DomainError({"username": _l("This username is taken. Please choose another.")})
     existing = find_by_email(email)
     if existing is not None:
-        queue(compose(existing.email, _l("Someone tried to join with your address"),
-                      "auth/already_registered", existing.locale, member=existing,
-                      login_url=_external("auth.login"),
-                      reset_url=_external("auth.reset_request")))
+        queue(
+            compose(
+                existing.email,
+                _l("Someone tried to join with your address"),
+                "auth/already_registered",
+                existing.locale,
+                member=existing,
+                login_url=_external("auth.login"),
+                reset_url=_external("auth.reset_request"),
+            )
+        )
         record("member.register_with_taken_email", member=existing)
         return None
 
@@ -137,24 +144,37 @@ def _external(endpoint: str, **values) -> str:
 
 def send_verification(member: Member) -> None:
     token = tokens.make(VERIFY_PURPOSE, {"m": member.id, "e": member.email_key})
-    queue(compose(member.email, _l("Please confirm your email address"), "auth/verify",
-                  member.locale, member=member, url=_external("auth.verify", token=token)))
+    queue(
+        compose(
+            member.email,
+            _l("Please confirm your email address"),
+            "auth/verify",
+            member.locale,
+            member=member,
+            url=_external("auth.verify", token=token),
+        )
+    )
 
 
 def member_for_verification(token: str) -> Member:
     """The member a verification link is for; raises DomainError with a clear reason."""
     try:
-        payload = tokens.read(VERIFY_PURPOSE, token,
-                              current_app.config["EMAIL_VERIFICATION_MAX_AGE"])
+        payload = tokens.read(
+            VERIFY_PURPOSE, token, current_app.config["EMAIL_VERIFICATION_MAX_AGE"]
+        )
     except tokens.TokenExpired:
-        raise DomainError({"": _l("This link has expired. Log in and ask for a new one.")}) from None
+        raise DomainError(
+            {"": _l("This link has expired. Log in and ask for a new one.")}
+        ) from None
     except tokens.TokenInvalid:
-        raise DomainError({"": _l("This link is not valid. Please check that you copied all of "
-                                  "it.")}) from None
+        raise DomainError(
+            {"": _l("This link is not valid. Please check that you copied all of it.")}
+        ) from None
     member = db.session.get(Member, payload.get("m"))
     if member is None or member.email_key != payload.get("e"):
-        raise DomainError({"": _l("This link is not valid. Please check that you copied all of "
-                                  "it.")})
+        raise DomainError(
+            {"": _l("This link is not valid. Please check that you copied all of it.")}
+        )
     return member
 
 
@@ -169,16 +189,21 @@ def verify_email(token: str) -> Member:
 
 def _new_session(member: Member, remember: bool) -> str:
     token = secrets.token_urlsafe(32)
-    lifetime = (current_app.config["REMEMBER_COOKIE_DURATION"] if remember
-                else current_app.config["PERMANENT_SESSION_LIFETIME"])
-    db.session.add(MemberSession(
-        member_id=member.id,
-        token_hash=token_digest(token),
-        expires_at=utcnow() + lifetime,
-        remember=remember,
-        ip_address=request.remote_addr,
-        user_agent=(request.user_agent.string or "")[:255],
-    ))
+    lifetime = (
+        current_app.config["REMEMBER_COOKIE_DURATION"]
+        if remember
+        else current_app.config["PERMANENT_SESSION_LIFETIME"]
+    )
+    db.session.add(
+        MemberSession(
+            member_id=member.id,
+            token_hash=token_digest(token),
+            expires_at=utcnow() + lifetime,
+            remember=remember,
+            ip_address=request.remote_addr,
+            user_agent=(request.user_agent.string or "")[:255],
+        )
+    )
     return token
 
 
@@ -214,8 +239,8 @@ def end_sessions(member: Member, reason: str, keep_token: str | None = None) -> 
     if keep_token:
         query = query.where(MemberSession.token_hash != token_digest(keep_token))
     result = db.session.execute(
-        query.values(ended_at=utcnow(), ended_reason=reason), execution_options={
-            "synchronize_session": False}
+        query.values(ended_at=utcnow(), ended_reason=reason),
+        execution_options={"synchronize_session": False},
     )
     return result.rowcount
 
@@ -227,7 +252,9 @@ def log_out(member: Member, everywhere: bool = False) -> None:
     elif token:
         db.session.execute(
             update(MemberSession)
-            .where(MemberSession.token_hash == token_digest(token), MemberSession.ended_at.is_(None))
+            .where(
+                MemberSession.token_hash == token_digest(token), MemberSession.ended_at.is_(None)
+            )
             .values(ended_at=utcnow(), ended_reason="logout")
         )
     record("member.logged_out", member=member, actor=member, everywhere=everywhere)
@@ -242,11 +269,20 @@ def request_password_reset(email: str) -> None:
     member = find_by_email(email)
     if member is None:
         return
-    token = tokens.make(RESET_PURPOSE, {"m": member.id,
-                                        "p": tokens.fingerprint(member.password_hash)})
-    queue(compose(member.email, _l("Choose a new password"), "auth/reset", member.locale,
-                  member=member, url=_external("auth.reset_password", token=token),
-                  minutes=int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60)))
+    token = tokens.make(
+        RESET_PURPOSE, {"m": member.id, "p": tokens.fingerprint(member.password_hash)}
+    )
+    queue(
+        compose(
+            member.email,
+            _l("Choose a new password"),
+            "auth/reset",
+            member.locale,
+            member=member,
+            url=_external("auth.reset_password", token=token),
+            minutes=int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60),
+        )
+    )
     record("member.password_reset_requested", member=member)
 
 
@@ -293,16 +329,25 @@ def create_staff(*, username: str, email: str, password: str, role: str) -> Memb
     """A sponsor moderator or admin account (CLI), verified from the start."""
     if role not in (Role.SPONSOR, Role.ADMIN):
         raise DomainError({"role": _l("Please choose one.")})
-    clash = db.session.scalar(select(func.count(Member.id)).where(
-        or_(Member.username_key == username.casefold(), Member.email_key == email.casefold())))
+    clash = db.session.scalar(
+        select(func.count(Member.id)).where(
+            or_(Member.username_key == username.casefold(), Member.email_key == email.casefold())
+        )
+    )
     if clash:
         raise DomainError({"": _l("This username or email address is already in use.")})
     member = Member(
-        username=username, username_key=username.casefold(), email=email,
-        email_key=email.casefold(), password_hash=passwords.hash_password(password), role=role,
+        username=username,
+        username_key=username.casefold(),
+        email=email,
+        email_key=email.casefold(),
+        password_hash=passwords.hash_password(password),
+        role=role,
         locale=current_app.config["BABEL_DEFAULT_LOCALE"],
-        timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"], email_verified_at=utcnow(),
-        guidelines_accepted_at=utcnow(), guidelines_version=current_app.config["GUIDELINES_VERSION"],
+        timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
+        email_verified_at=utcnow(),
+        guidelines_accepted_at=utcnow(),
+        guidelines_version=current_app.config["GUIDELINES_VERSION"],
     )
     db.session.add(member)
     db.session.flush()

@@ -13,8 +13,11 @@ demo = AppGroup("demo", help="Demo data for trying the site.")
 
 
 @demo.command("seed")
-@click.option("--allow-production", is_flag=True,
-              help="Seed even in production (the demo password is public).")
+@click.option(
+    "--allow-production",
+    is_flag=True,
+    help="Seed even in production (the demo password is public).",
+)
 def seed_command(allow_production: bool) -> None:
     """Create the demo community (safe to run again: existing members are kept)."""
     from .services import seed
@@ -28,7 +31,10 @@ def seed_command(allow_production: bool) -> None:
     db.session.commit()
     click.echo(f"Demo community ready: {len(logins)} accounts, all with password {DEMO_PASSWORD!r}")
     for username, email, role in logins:
-        if role in ("sponsor", "admin") or username in ("AnnaFranStockholm", "ErikMedHund",
-                                                          "TeaAndTKIs"):
+        if role in ("sponsor", "admin") or username in (
+            "AnnaFranStockholm",
+            "ErikMedHund",
+            "TeaAndTKIs",
+        ):
             click.echo(f"  {role:<9} {username:<20} {email}")
     click.echo("  ... and the others listed in cml_earth/demo/data.py (log in with username).")

@@ -43,11 +43,20 @@ def seed() -> list[tuple[str, str, str]]:
 
 def _member(username, email, role, password_hash, joined, country, locale) -> Member:
     member = Member(
-        username=username, username_key=username.casefold(), email=email,
-        email_key=email.casefold(), password_hash=password_hash, role=role,
-        country_code=country, locale=locale, timezone=default_timezone_for(country),
-        email_verified_at=joined, age_confirmed_at=joined, guidelines_accepted_at=joined,
-        guidelines_version=current_app.config["GUIDELINES_VERSION"], created_at=joined,
+        username=username,
+        username_key=username.casefold(),
+        email=email,
+        email_key=email.casefold(),
+        password_hash=password_hash,
+        role=role,
+        country_code=country,
+        locale=locale,
+        timezone=default_timezone_for(country),
+        email_verified_at=joined,
+        age_confirmed_at=joined,
+        guidelines_accepted_at=joined,
+        guidelines_version=current_app.config["GUIDELINES_VERSION"],
+        created_at=joined,
     )
     db.session.add(member)
     db.session.flush()

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -38,8 +47,12 @@ def set_language():
         auth_services.change_locale(current_user, chosen)
     response = redirect(safe_next(url_for("main.home")))
     response.set_cookie(
-        current_app.config["LANGUAGE_COOKIE"], chosen, max_age=365 * 24 * 3600,
-        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Lax",
+        current_app.config["LANGUAGE_COOKIE"],
+        chosen,
+        max_age=365 * 24 * 3600,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
     )
     return response
 

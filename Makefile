@@ -1,0 +1,58 @@
+# CML Earth: `make run` serves the demo at http://127.0.0.1:5000, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := $(BIN)/flask --app cml_earth
+export CML_ENV ?= development
+
+.PHONY: run test lint format translations translations-update system-deps migrate seed clean
+
+# System libraries that Python packages build against (PyICU needs ICU and pkg-config).
+system-deps:
+	@if ! pkg-config --exists icu-i18n 2>/dev/null || ! command -v g++ >/dev/null; then \
+	  echo "Installing ICU headers, pkg-config and g++ (needed to build PyICU)..."; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libicu-dev pkg-config g++; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq libicu-dev pkg-config g++; fi; \
+	fi
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Reinstall when the dependency list changes.
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/activate system-deps
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d translations --statistics 2>&1 | grep -v "^compiling" || true
+
+translations-update: $(VENV)/.installed
+	$(FLASK) translate update
+
+migrate: $(VENV)/.installed
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) demo seed
+
+run: translations seed
+	@echo "Serving CML Earth at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check cml_earth tests
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format cml_earth tests
+	$(BIN)/ruff check --fix .
+
+test: translations lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo
