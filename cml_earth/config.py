@@ -22,7 +22,6 @@ ENVIRONMENT_KEYS: dict[str, type] = {
     "MAIL_USE_SSL": bool,
     "MAIL_DEFAULT_SENDER": str,
     "SPONSOR_NAME": str,
-    "SITE_URL": str,
     "TRUSTED_PROXIES": int,
     "RATELIMIT_ENABLED": bool,
 }
@@ -37,7 +36,6 @@ class Defaults:
     ENV_NAME = "production"
     SPONSOR_NAME = "Example Pharma AB"
     SITE_NAME = "CML Earth"
-    SITE_URL = ""  # used in mails when no request is around (CLI); empty means "from the request"
     LANGUAGES = {"en": "English", "sv": "Svenska"}
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"

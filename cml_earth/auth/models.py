@@ -124,6 +124,19 @@ class MemberSession(db.Model):
         )
 
 
+def open_sessions_of(member_id: int):
+    """A select of a member's open sessions, newest first (for "Your devices")."""
+    return (
+        select(MemberSession)
+        .where(
+            MemberSession.member_id == member_id,
+            MemberSession.ended_at.is_(None),
+            MemberSession.expires_at > utcnow(),
+        )
+        .order_by(MemberSession.created_at.desc())
+    )
+
+
 class Consent(db.Model):
     """A consent a member gave, with the exact text shown (by version and hash)."""
 

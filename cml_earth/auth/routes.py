@@ -8,11 +8,12 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from ..errors import DomainError
-from ..extensions import limiter
+from ..extensions import db, limiter
 from ..forms import EmptyForm, apply_errors
 from ..security import safe_next
 from . import services
 from .forms import LoginForm, NewPasswordForm, PreferencesForm, RegistrationForm, ResetRequestForm
+from .models import open_sessions_of, token_digest
 
 bp = Blueprint("auth", __name__)
 
@@ -198,4 +199,8 @@ def preferences():
         flash(_("Your preferences are saved."), "success")
         return redirect(url_for("auth.preferences"))
     status = INVALID if form.is_submitted() else 200
-    return render_template("auth/preferences.html", form=form), status
+    devices = db.session.scalars(open_sessions_of(current_user.id)).all()
+    current = token_digest(current_user.session_token)
+    return render_template(
+        "auth/preferences.html", form=form, devices=devices, current=current
+    ), status
