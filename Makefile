@@ -45,7 +45,7 @@ run: translations seed
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check cml_earth tests
+	$(BIN)/ruff format --check cml_earth tests bench
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format cml_earth tests

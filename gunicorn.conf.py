@@ -15,3 +15,6 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 errorlog = "-"
 # Trust X-Forwarded-* only from the proxy in front (nginx on the same host by default).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 24+ opens a control socket at a fixed path in $HOME; several instances on one host
+# (tests, a second app instance) would fight over it, and we do not use it.
+control_socket_disable = True

@@ -37,6 +37,9 @@ def translate_extract() -> None:
         "--sort-output",
         "--project",
         "CML Earth",
+        # Babel skips folders starting with "_" by default; templates/_macros holds strings too.
+        "--ignore-dirs",
+        ".*",
         "-o",
         str(POT),
         ".",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, g, has_request_context, request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
@@ -43,11 +45,47 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+READ_PHASE = "_cml_read_phase"
+WROTE = "cml_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_writes(session, _flush_context):
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_writes(session):
+    session.info.pop(WROTE, None)
+
+
 def _write_intent() -> bool:
     """Whether the transaction about to begin may write: unsafe requests and the CLI may."""
     if has_request_context():
-        return request.method not in SAFE_METHODS
+        return request.method not in SAFE_METHODS and not g.get(READ_PHASE, False)
     return True
+
+
+@contextmanager
+def read_before_writing():
+    """Read without holding SQLite's write lock, for work that is slow before it writes.
+
+    A login reads one row, then spends a third of a second checking the password; holding the
+    write lock meanwhile would make every other worker's write wait. The reads inside this block
+    run in a deferred transaction that ends with the block, so objects loaded here are reloaded
+    when next used. Call it before the request has changed anything.
+    """
+    session = db.session()
+    if session.new or session.dirty or session.deleted or session.info.get(WROTE):
+        raise RuntimeError("read_before_writing() must come before any change")
+    session.rollback()  # a transaction begun earlier in the request may hold the write lock
+    setattr(g, READ_PHASE, True)
+    try:
+        yield
+    finally:
+        setattr(g, READ_PHASE, False)
+        db.session.rollback()
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -8,7 +8,7 @@ import icu
 import pycountry
 from babel import Locale
 from babel.core import get_global
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -22,6 +22,8 @@ def shipped_locales() -> list[str]:
 
 def select_locale() -> str:
     """Member setting, then the switcher's cookie, then Accept-Language, then the default."""
+    if not has_request_context():  # the CLI: messages in the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     shipped = shipped_locales()
     if current_user and current_user.is_authenticated and current_user.locale in shipped:
         return current_user.locale
@@ -82,11 +84,40 @@ def country_choices(locale: str | None = None) -> list[tuple[str, str]]:
     return sorted(names.items(), key=lambda item: key(item[1]))
 
 
+#: The capital's zone for countries with several zones whose first in CLDR is elsewhere: CLDR
+#: orders a country's zones by their short codes, which makes America/Adak the "first" US zone.
+CAPITAL_ZONES = {
+    "AU": "Australia/Sydney",
+    "BR": "America/Sao_Paulo",
+    "CA": "America/Toronto",
+    "CD": "Africa/Kinshasa",
+    "CL": "America/Santiago",
+    "CY": "Asia/Nicosia",
+    "EC": "America/Guayaquil",
+    "ES": "Europe/Madrid",
+    "FM": "Pacific/Pohnpei",
+    "GL": "America/Nuuk",
+    "ID": "Asia/Jakarta",
+    "KI": "Pacific/Tarawa",
+    "KZ": "Asia/Almaty",
+    "MH": "Pacific/Majuro",
+    "MN": "Asia/Ulaanbaatar",
+    "MX": "America/Mexico_City",
+    "MY": "Asia/Kuala_Lumpur",
+    "PF": "Pacific/Tahiti",
+    "PT": "Europe/Lisbon",
+    "RU": "Europe/Moscow",
+    "US": "America/New_York",
+    "UZ": "Asia/Tashkent",
+}
+
+
 def default_timezone_for(country_code: str | None) -> str:
-    """The main CLDR time zone of a country; the site default when there is none."""
-    zones = get_global("territory_zones").get((country_code or "").upper())
+    """The main time zone of a country (its capital's); the site default when there is none."""
+    code = (country_code or "").upper()
+    zones = get_global("territory_zones").get(code)
     if zones:
-        return zones[0]
+        return CAPITAL_ZONES.get(code, zones[0])
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Request, Response, abort, g, request
+from werkzeug.formparser import FormDataParser
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -37,7 +38,28 @@ def safe_next(default: str) -> str:
     return target if is_safe_redirect(target) else default
 
 
+class _FormDataParser(FormDataParser):
+    """Undecodable bytes in a urlencoded form become U+FFFD, as multipart parts already do.
+
+    Werkzeug keeps them as literal "%FF" text instead, which no form can tell from typed text;
+    U+FFFD is what ``cml_earth.forms.Form`` refuses.
+    """
+
+    def parse(self, stream, mimetype, content_length, options=None):
+        if mimetype != "application/x-www-form-urlencoded":
+            return super().parse(stream, mimetype, content_length, options)
+        body = stream.read().decode(errors="replace")
+        items = parse_qsl(body, keep_blank_values=True, errors="replace")
+        return stream, self.cls(items), self.cls()
+
+
+class _Request(Request):
+    form_data_parser_class = _FormDataParser
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = _Request
+
     @app.before_request
     def _refuse_control_characters():
         # Query strings reach views outside forms; a NUL byte is never meaningful in one.

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
-from ..database import utcnow
+from ..database import read_before_writing, utcnow
 from ..errors import DomainError
 from ..extensions import db
 from ..i18n import default_timezone_for
@@ -209,8 +209,10 @@ def _new_session(member: Member, remember: bool) -> str:
 
 def authenticate(login: str, password: str) -> Member:
     """The member with these credentials; one generic DomainError otherwise."""
-    member = find_by_login(login)
-    if not passwords.verify_password(member.password_hash if member else None, password):
+    with read_before_writing():
+        member = find_by_login(login)
+        password_hash = member.password_hash if member else None
+    if not passwords.verify_password(password_hash, password):
         if member is not None:
             record("member.login_failed", member=member)
         raise DomainError({"": _l("The email address, username or password is not right.")})
