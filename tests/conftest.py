@@ -295,3 +295,38 @@ def fetch_member(app, member_id: int):
         if member is None:
             return None
         return {c.key: getattr(member, c.key) for c in Member.__table__.columns}
+
+
+class QueryLog:
+    """The SQL statements an app ran (transaction control left out)."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+    def clear(self) -> None:
+        self.statements.clear()
+
+
+@pytest.fixture
+def queries(app):
+    """Record every SELECT/INSERT/UPDATE/DELETE the app sends, to assert query budgets."""
+    from sqlalchemy import event
+
+    log = QueryLog()
+    with app.app_context():
+        engine = db.engine
+
+    def _record(connection, cursor, statement, parameters, context, executemany):
+        if (
+            not statement.lstrip()
+            .upper()
+            .startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA"))
+        ):
+            log.statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", _record)
+    yield log
+    event.remove(engine, "before_cursor_execute", _record)

@@ -294,9 +294,9 @@ def test_sqlite_write_requests_take_the_write_lock_up_front(sqlite_app):
     assert "BEGIN" not in statements
     assert any(s.startswith("INSERT INTO members") for s in statements)
 
-    statements.clear()
     page = client.get("/auth/login")
-    client.post(
+    statements.clear()
+    response = client.post(
         "/auth/login",
         data={
             "csrf_token": csrf_token(page.get_data(as_text=True)),
@@ -304,6 +304,14 @@ def test_sqlite_write_requests_take_the_write_lock_up_front(sqlite_app):
             "password": "write ahead of the rest",
         },
     )
+    assert response.status_code == 302
+    # A login looks the member up without the write lock (the password check is slow), and
+    # takes the lock only for what it writes afterwards.
+    assert statements[0] == "BEGIN"
+    assert statements[1].startswith("SELECT") and "FROM members" in statements[1]
+    immediate = statements.index("BEGIN IMMEDIATE")
+    assert all(s.startswith("SELECT") for s in statements[1:immediate])
+    assert any(s.startswith("INSERT INTO member_sessions") for s in statements[immediate:])
     statements.clear()
     assert client.get("/auth/preferences").status_code == 200
     # A read-only request loads the member in a plain (deferred) transaction.
