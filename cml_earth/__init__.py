@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
+    register_template_globals(app)
     register_errors(app)
     register_commands(app)
     return app
@@ -91,10 +92,26 @@ def register_login(app: Flask, login_manager) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, main
+    from .account.routes import bp as account
+    from .auth.routes import bp as auth
+    from .main.routes import bp as main
+    from .profiles.routes import bp as profiles
 
-    app.register_blueprint(main.bp)
-    app.register_blueprint(auth.bp, url_prefix="/auth")
+    app.register_blueprint(main)
+    app.register_blueprint(auth, url_prefix="/auth")
+    app.register_blueprint(profiles)
+    app.register_blueprint(account, url_prefix="/settings")
+
+
+def register_template_globals(app: Flask) -> None:
+    from .text import render_markdown
+
+    app.jinja_env.filters["markdown"] = render_markdown
+
+    @app.context_processor
+    def _view_functions() -> dict:
+        # Lets shared navigation list only the pages that exist.
+        return {"view_functions": app.view_functions}
 
 
 def register_errors(app: Flask) -> None:

@@ -112,6 +112,24 @@ CAPITAL_ZONES = {
 }
 
 
+@cache
+def _language_names(locale: str) -> dict[str, str]:
+    names = Locale.parse(locale).languages
+    return {code: name for code, name in names.items() if len(code) == 2 and code.isalpha()}
+
+
+def language_choices(locale: str | None = None) -> list[tuple[str, str]]:
+    """(ISO 639-1 code, name in the current language) pairs, sorted by the locale's collation."""
+    locale = str(locale or get_locale())
+    key = collation_key(locale)
+    return sorted(_language_names(locale).items(), key=lambda item: key(item[1]))
+
+
+def language_label(code: str, locale: str | None = None) -> str:
+    """A language's name in the current language ("svenska" in Swedish, "Swedish" in English)."""
+    return _language_names(str(locale or get_locale())).get(code, code)
+
+
 def default_timezone_for(country_code: str | None) -> str:
     """The main time zone of a country (its capital's); the site default when there is none."""
     code = (country_code or "").upper()
@@ -139,6 +157,7 @@ def init_app(app: Flask) -> None:
     # Flask-Babel adds the dateformat, datetimeformat and numberformat filters itself.
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["country_name"] = country_name
+    app.jinja_env.filters["language_label"] = language_label
 
     @app.context_processor
     def _locale_context() -> dict:

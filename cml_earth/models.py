@@ -2,5 +2,6 @@
 
 from .audit.models import AuditEvent
 from .auth.models import Consent, Member, MemberSession
+from .profiles.models import Profile
 
-__all__ = ["AuditEvent", "Consent", "Member", "MemberSession"]
+__all__ = ["AuditEvent", "Consent", "Member", "MemberSession", "Profile"]

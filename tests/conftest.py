@@ -210,9 +210,7 @@ def make_member(app):
             now = utcnow()
             member = Member(
                 username=username,
-                username_key=username.casefold(),
                 email=email,
-                email_key=email.casefold(),
                 password_hash=passwords.hash_password(password),
                 role=role,
                 country_code=country_code,

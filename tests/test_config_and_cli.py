@@ -313,7 +313,7 @@ def test_sqlite_write_requests_take_the_write_lock_up_front(sqlite_app):
     assert all(s.startswith("SELECT") for s in statements[1:immediate])
     assert any(s.startswith("INSERT INTO member_sessions") for s in statements[immediate:])
     statements.clear()
-    assert client.get("/auth/preferences").status_code == 200
+    assert client.get("/settings/preferences").status_code == 200
     # A read-only request loads the member in a plain (deferred) transaction.
     assert statements[0] == "BEGIN"
     assert "BEGIN IMMEDIATE" not in statements

@@ -27,9 +27,9 @@ def test_member_pages_cost_one_query_for_the_session(
         assert len(queries) == 1, queries.statements
 
 
-def test_preferences_page_query_budget(client, auth, patient, queries):
+def test_devices_page_query_budget(client, auth, patient, queries):
     auth.login(patient)
     queries.clear()
-    assert client.get("/auth/preferences").status_code == 200
+    assert client.get("/settings/devices").status_code == 200
     # The session lookup and the list of the member's open sessions.
     assert len(queries) == 2, queries.statements

@@ -165,7 +165,7 @@ def test_hsts_only_over_https(client):
 
 def test_member_pages_are_not_stored_in_caches(app, client, auth, patient):
     assert auth.login(patient).status_code == 302
-    for path in ["/", "/auth/preferences", "/about/guidelines", "/auth/verify"]:
+    for path in ["/", "/settings/preferences", "/about/guidelines", "/auth/verify"]:
         response = client.get(path)
         assert response.status_code in (200, 302), path
         assert "no-store" in response.headers.get("Cache-Control", ""), path
@@ -283,7 +283,7 @@ def test_get_requests_change_nothing(app, client, auth, patient):
     assert auth.login(patient).status_code == 302
     before_counts, before_member = counts(app), fetch_member(app, patient.id)
     paths = argumentless_get_paths(app)
-    assert {"/", "/auth/preferences", "/auth/login", "/auth/register"} <= set(paths)
+    assert {"/", "/settings/preferences", "/auth/login", "/auth/register"} <= set(paths)
     for path in paths:
         assert client.get(path).status_code < 500, path
     assert counts(app) == before_counts

@@ -156,7 +156,7 @@ def test_password_reset_ends_every_session(app, client, patient, outbox):
 
 def test_session_ended_on_the_server_logs_the_member_out(app, client, auth, patient):
     auth.login(patient)
-    assert client.get("/auth/preferences").status_code == 200
+    assert client.get("/settings/preferences").status_code == 200
 
     # What an administrator's "end this session" action does.
     with app.app_context():
@@ -167,7 +167,7 @@ def test_session_ended_on_the_server_logs_the_member_out(app, client, auth, pati
         )
         db.session.commit()
 
-    response = client.get("/auth/preferences")
+    response = client.get("/settings/preferences")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/auth/login")
     assert logged_in_as(client) is None

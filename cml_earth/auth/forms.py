@@ -20,11 +20,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from ..forms import Form
-from ..i18n import all_timezones, country_choices, language_name
+from ..i18n import country_choices, language_name
 from . import passwords
 from .models import Role
 
 USERNAME_RE = re.compile(r"^[^\W_](?:[\w.-]*[^\W_])?$")
+USERNAME_HINT = _l("The name others see. Please do not use your real name. 3 to 30 characters.")
 RESERVED_USERNAMES = frozenset(
     (
         "admin administrator moderator mod staff sponsor support help cml cmlearth cml-earth "
@@ -76,7 +77,7 @@ def validate_new_password(form, field) -> None:
             raise ValidationError(_l("Your password must not be your username or email address."))
 
 
-def _language_choices() -> list[SelectChoice]:
+def language_choices_shipped() -> list[SelectChoice]:
     return [
         SelectChoice(code, language_name(code), render_kw={"lang": code})
         for code in current_app.config["LANGUAGES"]
@@ -96,9 +97,7 @@ EMAIL_FIELD = dict(
 class RegistrationForm(Form):
     username = StringField(
         _l("Username"),
-        description=_l(
-            "The name others see. Please do not use your real name. 3 to 30 characters."
-        ),
+        description=USERNAME_HINT,
         validators=[
             DataRequired(_l("Please choose a username.")),
             Length(min=3, max=30, message=_l("Use 3 to 30 characters.")),
@@ -153,7 +152,7 @@ class RegistrationForm(Form):
             SelectChoice("", _l("Choose your country")),
             *(SelectChoice(code, name) for code, name in country_choices()),
         ]
-        self.locale.choices = _language_choices()
+        self.locale.choices = language_choices_shipped()
         if not self.is_submitted():
             self.locale.data = str(get_locale())
 
@@ -194,15 +193,3 @@ class NewPasswordForm(Form):
             EqualTo("password", _l("The two passwords are not the same.")),
         ],
     )
-
-
-class PreferencesForm(Form):
-    locale = SelectField(_l("Language"), validators=[DataRequired()])
-    timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.locale.choices = _language_choices()
-        self.timezone.choices = [
-            SelectChoice(zone, zone.replace("_", " ")) for zone in all_timezones()
-        ]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import unicodedata
 from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
+from ..profiles.models import Profile
 
 
 class Role(enum.StrEnum):
@@ -27,6 +29,15 @@ STAFF_ROLES = (Role.SPONSOR, Role.ADMIN)
 
 class ConsentPurpose(enum.StrEnum):
     HEALTH_DATA = "health_data"
+
+
+def username_key(username: str) -> str:
+    """What makes two handles the same: NFKC look-alikes folded, case ignored ("Ａnna" = "anna")."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", username).casefold())
+
+
+def email_key(email: str) -> str:
+    return email.strip().casefold()
 
 
 def token_digest(token: str) -> str:
@@ -63,9 +74,34 @@ class Member(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    # Consent records outlive the account, without it (erasure keeps that consent was given
+    # and withdrawn); the database sets member_id to NULL when the member is deleted.
     consents: Mapped[list[Consent]] = relationship(
-        back_populates="member", cascade="all, delete-orphan", order_by="Consent.given_at"
+        back_populates="member",
+        cascade="save-update, merge",
+        passive_deletes=True,
+        order_by="Consent.given_at",
     )
+    # Loaded with the member (one joined query): nearly every page shows some of it.
+    profile: Mapped[Profile] = relationship(
+        back_populates="member", cascade="all, delete-orphan", lazy="joined", uselist=False
+    )
+
+    def __init__(self, **fields):
+        # Every member has a profile, whichever code creates the member.
+        fields.setdefault("profile", Profile())
+        super().__init__(**fields)
+
+    # The case-folded keys follow the handle and address wherever they are set.
+    @validates("username")
+    def _set_username_key(self, _key, value: str) -> str:
+        self.username_key = username_key(value)
+        return value
+
+    @validates("email")
+    def _set_email_key(self, _key, value: str) -> str:
+        self.email_key = email_key(value)
+        return value
 
     def __repr__(self) -> str:
         return f"<Member {self.username!r} {self.role}>"
@@ -144,7 +180,7 @@ class Consent(db.Model):
     __table_args__ = (Index("ix_consents_member_id_purpose", "member_id", "purpose"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     purpose: Mapped[str] = mapped_column(String(32))
     given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -153,4 +189,4 @@ class Consent(db.Model):
     text_locale: Mapped[str] = mapped_column(String(16))
     method: Mapped[str] = mapped_column(String(64))
 
-    member: Mapped[Member] = relationship(back_populates="consents")
+    member: Mapped[Member | None] = relationship(back_populates="consents")

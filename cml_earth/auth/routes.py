@@ -8,12 +8,11 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from ..errors import DomainError
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..forms import EmptyForm, apply_errors
 from ..security import safe_next
 from . import services
-from .forms import LoginForm, NewPasswordForm, PreferencesForm, RegistrationForm, ResetRequestForm
-from .models import open_sessions_of, token_digest
+from .forms import LoginForm, NewPasswordForm, RegistrationForm, ResetRequestForm
 
 bp = Blueprint("auth", __name__)
 
@@ -188,19 +187,3 @@ def reset_password(token: str):
         return render_template("auth/link_problem.html", messages=error.errors.values()), 400
     status = INVALID if form.is_submitted() else 200
     return render_template("auth/reset_password.html", form=form, member=member), status
-
-
-@bp.route("/preferences", methods=["GET", "POST"])
-@login_required
-def preferences():
-    form = PreferencesForm(obj=current_user)
-    if form.validate_on_submit():
-        services.update_preferences(current_user, form.locale.data, form.timezone.data)
-        flash(_("Your preferences are saved."), "success")
-        return redirect(url_for("auth.preferences"))
-    status = INVALID if form.is_submitted() else 200
-    devices = db.session.scalars(open_sessions_of(current_user.id)).all()
-    current = token_digest(current_user.session_token)
-    return render_template(
-        "auth/preferences.html", form=form, devices=devices, current=current
-    ), status

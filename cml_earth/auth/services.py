@@ -19,7 +19,16 @@ from ..extensions import db
 from ..i18n import default_timezone_for
 from ..mail import compose, queue
 from . import passwords, tokens
-from .models import Consent, ConsentPurpose, Member, MemberSession, Role, token_digest
+from .models import (
+    Consent,
+    ConsentPurpose,
+    Member,
+    MemberSession,
+    Role,
+    email_key,
+    token_digest,
+    username_key,
+)
 
 #: The words a member agrees to when giving health-data consent; hashed into the consent record.
 HEALTH_CONSENT_LABEL = _l("I consent to CML Earth processing my health data.")
@@ -36,14 +45,16 @@ RESET_PURPOSE = "reset-password"
 
 def find_by_login(login: str) -> Member | None:
     """The member whose email or username is ``login``, in any case."""
-    key = login.strip().casefold()
+    login = login.strip()
     return db.session.scalar(
-        select(Member).where(or_(Member.email_key == key, Member.username_key == key))
+        select(Member).where(
+            or_(Member.email_key == email_key(login), Member.username_key == username_key(login))
+        )
     )
 
 
 def find_by_email(email: str) -> Member | None:
-    return db.session.scalar(select(Member).where(Member.email_key == email.strip().casefold()))
+    return db.session.scalar(select(Member).where(Member.email_key == email_key(email)))
 
 
 def consent_text_hash(locale: str) -> str:
@@ -90,7 +101,7 @@ def register(
     if role not in (Role.PATIENT, Role.RELATIVE):
         raise DomainError({"role": _l("Please choose one.")})
     password_hash = passwords.hash_password(password)
-    if db.session.scalar(select(Member.id).where(Member.username_key == username.casefold())):
+    if db.session.scalar(select(Member.id).where(Member.username_key == username_key(username))):
         raise DomainError({"username": _l("This username is taken. Please choose another.")})
     existing = find_by_email(email)
     if existing is not None:
@@ -111,9 +122,7 @@ def register(
     now = utcnow()
     member = Member(
         username=username,
-        username_key=username.casefold(),
         email=email,
-        email_key=email.casefold(),
         password_hash=password_hash,
         role=role,
         country_code=country_code,
@@ -321,28 +330,20 @@ def set_password(member: Member, new_password: str, reason: str) -> None:
     end_sessions(member, reason)
 
 
-def update_preferences(member: Member, locale: str, timezone: str) -> None:
-    member.locale = locale
-    member.timezone = timezone
-    db.session.flush()
-
-
 def create_staff(*, username: str, email: str, password: str, role: str) -> Member:
     """A sponsor moderator or admin account (CLI), verified from the start."""
     if role not in (Role.SPONSOR, Role.ADMIN):
         raise DomainError({"role": _l("Please choose one.")})
     clash = db.session.scalar(
         select(func.count(Member.id)).where(
-            or_(Member.username_key == username.casefold(), Member.email_key == email.casefold())
+            or_(Member.username_key == username_key(username), Member.email_key == email_key(email))
         )
     )
     if clash:
         raise DomainError({"": _l("This username or email address is already in use.")})
     member = Member(
         username=username,
-        username_key=username.casefold(),
         email=email,
-        email_key=email.casefold(),
         password_hash=passwords.hash_password(password),
         role=role,
         locale=current_app.config["BABEL_DEFAULT_LOCALE"],

@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from ..auth import passwords
-from ..auth.models import ConsentPurpose, Member
+from ..auth.models import ConsentPurpose, Member, username_key
 from ..auth.services import give_consent
 from ..database import utcnow
 from ..extensions import db
@@ -27,7 +27,7 @@ def seed() -> list[tuple[str, str, str]]:
     for index, (username, role, country, locale, consent) in enumerate(MEMBERS):
         email = email_for(username)
         logins.append((username, email, role))
-        if username.casefold() in existing:
+        if username_key(username) in existing:
             continue
         joined = now - timedelta(days=7 * (len(MEMBERS) - index))
         member = _member(username, email, role, password_hash, joined, country, locale)
@@ -36,7 +36,7 @@ def seed() -> list[tuple[str, str, str]]:
                 give_consent(member, ConsentPurpose.HEALTH_DATA, "demo seed")
     for username, email, role in STAFF:
         logins.append((username, email, role))
-        if username.casefold() not in existing:
+        if username_key(username) not in existing:
             _member(username, email, role, password_hash, now - timedelta(days=400), None, "en")
     return logins
 
@@ -44,9 +44,7 @@ def seed() -> list[tuple[str, str, str]]:
 def _member(username, email, role, password_hash, joined, country, locale) -> Member:
     member = Member(
         username=username,
-        username_key=username.casefold(),
         email=email,
-        email_key=email.casefold(),
         password_hash=password_hash,
         role=role,
         country_code=country,

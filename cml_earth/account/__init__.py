@@ -1,0 +1,1 @@
+"""Account settings: preferences, devices, email, password, consent, export and erasure."""

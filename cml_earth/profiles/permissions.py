@@ -1,0 +1,64 @@
+"""Who may see a profile and each of its parts: pure functions, for views and templates alike."""
+
+from __future__ import annotations
+
+from .models import SENSITIVE_FIELDS, Visibility
+
+
+def _is_self(viewer, member) -> bool:
+    return bool(viewer is not None and viewer.is_authenticated and viewer.id == member.id)
+
+
+def shares_group(viewer, member) -> bool:
+    """Whether the two are members of a common group.
+
+    Groups do not exist yet, so "my groups" means every logged-in member until they do.
+    """
+    return bool(viewer is not None and viewer.is_authenticated)
+
+
+def allows(level: str, viewer, member) -> bool:
+    """Whether ``viewer`` is in the audience ``level`` of ``member``'s content."""
+    if _is_self(viewer, member):
+        return True
+    if level == Visibility.PUBLIC:
+        return True
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    if level == Visibility.MEMBERS:
+        return True
+    if level == Visibility.GROUPS:
+        return shares_group(viewer, member)
+    return False  # Visibility.PRIVATE, or anything unknown
+
+
+def can_view_profile(viewer, member) -> bool:
+    """The profile page and the member's presence in listings."""
+    if member.is_staff:
+        return True  # sponsor staff are always identifiable
+    return allows(member.profile.profile_visibility, viewer, member)
+
+
+def can_view_field(viewer, member, field: str) -> bool:
+    """One sensitive part of a visible profile (story, country, health, avatar)."""
+    if field not in SENSITIVE_FIELDS:
+        raise ValueError(f"unknown profile field {field!r}")
+    if not can_view_profile(viewer, member):
+        return False
+    if field == "health" and not member.has_health_consent:
+        return False  # health details exist only with consent
+    return allows(getattr(member.profile, f"{field}_visibility"), viewer, member)
+
+
+def visible_fields(viewer, member) -> frozenset[str]:
+    """The sensitive parts of ``member``'s profile that ``viewer`` may see."""
+    return frozenset(f for f in SENSITIVE_FIELDS if can_view_field(viewer, member, f))
+
+
+def would_see_after_login(member) -> bool:
+    """Whether logging in could open a profile an anonymous visitor may not see."""
+    return member.profile.profile_visibility in (Visibility.MEMBERS, Visibility.GROUPS)
+
+
+def can_edit_profile(viewer, member) -> bool:
+    return _is_self(viewer, member)
