@@ -22,6 +22,7 @@ ENVIRONMENT_KEYS: dict[str, type] = {
     "MAIL_USE_SSL": bool,
     "MAIL_DEFAULT_SENDER": str,
     "SPONSOR_NAME": str,
+    "SUPPORT_EMAIL": str,
     "TRUSTED_PROXIES": int,
     "RATELIMIT_ENABLED": bool,
 }
@@ -36,6 +37,8 @@ class Defaults:
     ENV_NAME = "production"
     SPONSOR_NAME = "Example Pharma AB"
     SITE_NAME = "CML Earth"
+    # Where members write when something is wrong with their account (named in security mails).
+    SUPPORT_EMAIL = "support@cml-earth.invalid"
     LANGUAGES = {"en": "English", "sv": "Svenska"}
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
@@ -76,6 +79,7 @@ class Defaults:
 
     EMAIL_VERIFICATION_MAX_AGE = timedelta(days=2)
     PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
+    EMAIL_CHANGE_MAX_AGE = timedelta(days=2)
 
     # Rate limits; memory by default, Redis when REDIS_URL is set.
     RATELIMIT_ENABLED = True
@@ -89,6 +93,9 @@ class Defaults:
     RESET_LIMIT_PER_ADDRESS = "10 per hour"
     RESET_LIMIT_PER_ACCOUNT = "3 per hour"
     RESEND_LIMIT_PER_ACCOUNT = "3 per hour"
+    # Both pages check the current password, and every success sends a mail.
+    EMAIL_CHANGE_LIMIT_PER_ACCOUNT = "5 per hour"
+    PASSWORD_CHANGE_LIMIT_PER_ACCOUNT = "5 per hour"  # noqa: S105 (a limit, not a password)
 
     # Mail: real SMTP when MAIL_SERVER is set, otherwise .eml files in instance/mail/.
     MAIL_SERVER = ""

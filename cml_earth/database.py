@@ -47,17 +47,79 @@ class UTCDateTime(TypeDecorator):
 
 READ_PHASE = "_cml_read_phase"
 WROTE = "cml_wrote"
+#: Set when the transaction wrote anything but audit events (see _only_kept_audit).
+WROTE_OTHER = "cml_wrote_other"
+KEEP_ON_ERROR = "audit_keep_on_error"
+
+
+def _is_audit(obj) -> bool:
+    return type(obj).__name__ == "AuditEvent"
 
 
 @event.listens_for(Session, "after_flush")
 def _remember_writes(session, _flush_context):
     session.info[WROTE] = True
+    # after_flush still sees the pre-flush state of new, dirty and deleted.
+    if any(not _is_audit(obj) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info[WROTE_OTHER] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _remember_bulk_writes(state):
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+        state.session.info[WROTE_OTHER] = True
 
 
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 def _forget_writes(session):
-    session.info.pop(WROTE, None)
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT ended; what the transaction wrote before it is still pending
+    for key in (WROTE, WROTE_OTHER, KEEP_ON_ERROR):
+        session.info.pop(key, None)
+
+
+ON_COMMIT = "cml_on_commit"
+ON_ABORT = "cml_on_abort"
+
+
+def on_commit(action) -> None:
+    """Run ``action()`` once the current transaction commits (files, mail); never if it does not."""
+    db.session.info.setdefault(ON_COMMIT, []).append(action)
+
+
+def on_abort(action) -> None:
+    """Run ``action()`` if the current transaction ends without committing (undo a file write)."""
+    db.session.info.setdefault(ON_ABORT, []).append(action)
+
+
+def _run(actions) -> None:
+    for action in actions:
+        try:
+            action()
+        except Exception:
+            # The transaction has ended either way; a leftover is logged for the operator.
+            log.exception("An action after the transaction failed: %r", action)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_on_commit(session):
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT was released: the real transaction may still roll back
+    session.info.pop(ON_ABORT, None)
+    _run(session.info.pop(ON_COMMIT, []))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_on_abort(session, transaction):
+    # Not after_rollback: a session closed with its transaction open (Flask-SQLAlchemy's teardown
+    # after an exception) rolls back without that event. A commit has emptied both lists already,
+    # so whatever is left here belongs to a transaction that did not commit.
+    if transaction.parent is not None:
+        return
+    session.info.pop(ON_COMMIT, None)
+    _run(session.info.pop(ON_ABORT, []))
 
 
 def _write_intent() -> bool:
@@ -88,6 +150,13 @@ def read_before_writing():
         db.session.rollback()
 
 
+def _only_kept_audit(session) -> bool:
+    """Whether a failed request's transaction holds only audit events meant to outlive it."""
+    if not session.info.get(KEEP_ON_ERROR) or session.info.get(WROTE_OTHER):
+        return False
+    return all(_is_audit(obj) for obj in (*session.new, *session.dirty, *session.deleted))
+
+
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for transactions that write.
 
@@ -105,6 +174,8 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows are overwritten with zeros, not left readable in free pages (Art. 17).
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -142,8 +213,9 @@ def init_app(app: Flask) -> None:
         # here; Flask-SQLAlchemy's teardown removes the session, which rolls back.
         if not db.session().in_transaction():
             return response
-        if response.status_code < 400:
-            db.session.commit()
+        session = db.session()
+        if response.status_code < 400 or _only_kept_audit(session):
+            session.commit()
         else:
-            db.session.rollback()
+            session.rollback()
         return response

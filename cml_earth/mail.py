@@ -10,10 +10,8 @@ from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
 from flask_mailman.backends.base import BaseEmailBackend
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
-from .database import utcnow
+from .database import on_abort, on_commit, utcnow
 from .extensions import db, mail
 
 log = logging.getLogger(__name__)
@@ -51,13 +49,16 @@ def compose(to: str, subject: str, template: str, locale: str, **context) -> Ema
 
 
 def queue(message: EmailMultiAlternatives) -> None:
-    """Send ``message`` when the current transaction commits; drop it if it rolls back."""
-    db.session.info.setdefault(OUTBOX, []).append(message)
+    """Send ``message`` when the current transaction commits; drop it if it does not."""
+    info = db.session.info
+    if OUTBOX not in info:
+        info[OUTBOX] = []
+        on_commit(lambda: _send(info.pop(OUTBOX, [])))
+        on_abort(lambda: info.pop(OUTBOX, None))
+    info[OUTBOX].append(message)
 
 
-@event.listens_for(Session, "after_commit")
-def _send_outbox(session: Session) -> None:
-    messages = session.info.pop(OUTBOX, [])
+def _send(messages: list[EmailMultiAlternatives]) -> None:
     if not messages:
         return
     try:
@@ -66,11 +67,6 @@ def _send_outbox(session: Session) -> None:
     except Exception:
         # The change is committed already; a member can ask for the mail again.
         log.exception("Could not send %d mail(s)", len(messages))
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_outbox(session: Session) -> None:
-    session.info.pop(OUTBOX, None)
 
 
 def init_app(app: Flask) -> None:

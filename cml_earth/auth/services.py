@@ -223,7 +223,8 @@ def authenticate(login: str, password: str) -> Member:
         password_hash = member.password_hash if member else None
     if not passwords.verify_password(password_hash, password):
         if member is not None:
-            record("member.login_failed", member=member)
+            # The answer is an error page, whose request rolls back; this record must stay.
+            record("member.login_failed", member=member, keep_on_error=True)
         raise DomainError({"": _l("The email address, username or password is not right.")})
     if passwords.needs_rehash(member.password_hash):
         member.password_hash = passwords.hash_password(password)
@@ -269,10 +270,11 @@ def log_out(member: Member, everywhere: bool = False) -> None:
             .values(ended_at=utcnow(), ended_reason="logout")
         )
     record("member.logged_out", member=member, actor=member, everywhere=everywhere)
-    logout_user()
     from flask import session
 
+    # Clear first: logout_user() leaves a note in the session that deletes the remember cookie.
     session.clear()
+    logout_user()
 
 
 def request_password_reset(email: str) -> None:

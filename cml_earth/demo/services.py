@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import math
+import random
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale
+from PIL import Image, ImageDraw, ImageFilter
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..auth import passwords
 from ..auth.models import ConsentPurpose, Member, username_key
@@ -14,7 +20,12 @@ from ..auth.services import give_consent
 from ..database import utcnow
 from ..extensions import db
 from ..i18n import default_timezone_for
-from .data import DEMO_PASSWORD, MEMBERS, STAFF, email_for
+from ..profiles.avatars import save_avatar
+from ..profiles.models import SENSITIVE_FIELDS, Profile, Visibility
+from ..profiles.services import HEALTH_FIELDS, update_privacy, update_profile
+from .data import DEMO_PASSWORD, MEMBERS, PROFILES, STAFF, DemoProfile, email_for
+
+PRIVACY_FIELDS = ("profile", *SENSITIVE_FIELDS)
 
 
 def seed() -> list[tuple[str, str, str]]:
@@ -38,7 +49,134 @@ def seed() -> list[tuple[str, str, str]]:
         logins.append((username, email, role))
         if username_key(username) not in existing:
             _member(username, email, role, password_hash, now - timedelta(days=400), None, "en")
+    fill_profiles()
     return logins
+
+
+def fill_profiles() -> int:
+    """Give demo members their story, languages, health details, privacy choices and picture.
+
+    Only profiles still empty are filled, so a second seed changes nothing and whatever a
+    member has since written stays theirs. Returns how many profiles were filled.
+    """
+    by_key = {username_key(username): demo for username, demo in PROFILES.items()}
+    members = db.session.scalars(
+        select(Member)
+        .where(Member.username_key.in_(list(by_key)))
+        .options(selectinload(Member.consents))
+        .order_by(Member.id)
+    ).all()
+    filled = 0
+    for member in members:
+        if not _is_empty(member.profile):
+            continue
+        _fill(member, by_key[member.username_key])
+        filled += 1
+    return filled
+
+
+def _is_empty(profile: Profile) -> bool:
+    return (
+        not profile.story
+        and not profile.languages
+        and not profile.has_health_details
+        and profile.avatar_key is None
+        and all(
+            getattr(profile, f"{name}_visibility") == Visibility.MEMBERS for name in PRIVACY_FIELDS
+        )
+    )
+
+
+def _fill(member: Member, demo: DemoProfile) -> None:
+    health = None
+    if demo.health and member.has_health_consent:
+        health = dict(zip(HEALTH_FIELDS, demo.health, strict=True))
+    update_profile(
+        member,
+        username=member.username,
+        story=demo.story,
+        languages=list(demo.languages),
+        health=health,
+    )
+    update_privacy(
+        member,
+        {
+            f"{name}_visibility": demo.privacy.get(name, Visibility.MEMBERS.value)
+            for name in PRIVACY_FIELDS
+        },
+    )
+    if demo.avatar:
+        save_avatar(member, demo_picture(member.username))
+
+
+# Soft pairs of colours (start, end of the gradient) for the demo pictures.
+GRADIENTS = (
+    ((46, 111, 98), (163, 214, 196)),
+    ((31, 95, 139), (158, 205, 232)),
+    ((91, 75, 138), (214, 190, 235)),
+    ((138, 74, 36), (246, 204, 151)),
+    ((138, 47, 79), (245, 183, 196)),
+    ((79, 106, 42), (207, 228, 160)),
+    ((37, 61, 91), (244, 162, 97)),
+    ((0, 109, 119), (255, 221, 210)),
+)
+
+
+def demo_picture(username: str, size: int = 512) -> bytes:
+    """A pleasant abstract PNG, the same for the same handle: a gradient with soft shapes."""
+    rng = random.Random(hashlib.sha256(username.encode()).digest())  # noqa: S311  (not secret)
+    start, end = rng.choice(GRADIENTS)
+    picture = Image.composite(
+        Image.new("RGB", (size, size), end),
+        Image.new("RGB", (size, size), start),
+        _gradient_mask(size, rng.choice(range(0, 360, 45))),
+    )
+    blur = ImageFilter.GaussianBlur(size / 160)
+    for _ in range(rng.randint(3, 6)):
+        radius = rng.randint(size // 10, size // 3)
+        x, y = rng.randint(0, size), rng.randint(0, size)
+        _soft_shape(
+            picture,
+            rng.choice((start, end, (255, 255, 255))),
+            lambda draw, alpha, x=x, y=y, r=radius: draw.ellipse(
+                (x - r, y - r, x + r, y + r), fill=alpha
+            ),
+            rng.randint(60, 140),
+            blur,
+        )
+    if rng.random() < 0.6:  # a gentle wave across the lower part, like hills or the sea
+        top, height = rng.randint(size // 2, size * 3 // 4), rng.randint(size // 30, size // 10)
+        turns, phase = rng.uniform(0.5, 1.5), rng.uniform(0, 2 * math.pi)
+        wave = [
+            (x, top + height * math.sin(phase + 2 * math.pi * turns * x / size))
+            for x in range(0, size + 8, 8)
+        ]
+        _soft_shape(
+            picture,
+            start,
+            lambda draw, alpha: draw.polygon([(0, size), *wave, (size, size)], fill=alpha),
+            150,
+            blur,
+        )
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _gradient_mask(size: int, angle: int) -> Image.Image:
+    """A linear 0-255 ramp across a square, turned by ``angle`` degrees, with no empty corners."""
+    ramp = Image.linear_gradient("L").rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
+    inner = round(256 / math.sqrt(2)) if angle % 90 else 256
+    left = (ramp.width - inner) // 2
+    top = (ramp.height - inner) // 2
+    return ramp.crop((left, top, left + inner, top + inner)).resize((size, size))
+
+
+def _soft_shape(picture: Image.Image, colour, draw_shape, alpha: int, blur) -> None:
+    """Lay ``colour`` over ``picture`` through a shape drawn with ``alpha`` and softened."""
+    mask = Image.new("L", picture.size, 0)
+    draw_shape(ImageDraw.Draw(mask), alpha)
+    picture.paste(colour, mask=mask.filter(blur))
 
 
 def _member(username, email, role, password_hash, joined, country, locale) -> Member:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     IntegerField,
     RadioField,
@@ -18,6 +19,7 @@ from ..auth.forms import normalise_username, validate_username
 from ..database import utcnow
 from ..forms import Form
 from ..i18n import language_choices
+from .avatars import ACCEPT, MAX_MEGABYTES
 from .models import (
     EARLIEST_DIAGNOSIS_YEAR,
     OTHER_TREATMENTS,
@@ -123,3 +125,17 @@ class PrivacyForm(Form):
         _l("Shown only while you consent to us processing your health data."),
     )
     avatar_visibility = _visibility_field(_l("My picture"), _l("Others see your initials instead."))
+
+
+class AvatarForm(Form):
+    avatar = FileField(
+        _l("Picture"),
+        description=_l(
+            "A JPEG, PNG or WebP image of at most %(size)d MB. We show a square from its middle. "
+            "Location data and everything else stored in the file, such as the camera and the "
+            "date, is removed.",
+            size=MAX_MEGABYTES,
+        ),
+        validators=[FileRequired(_l("Please choose a picture."))],
+        render_kw={"accept": ACCEPT},
+    )

@@ -47,12 +47,22 @@ def can_view_field(viewer, member, field: str) -> bool:
         return False
     if field == "health" and not member.has_health_consent:
         return False  # health details exist only with consent
-    return allows(getattr(member.profile, f"{field}_visibility"), viewer, member)
+    # A part is never shown wider than the profile as a whole: the narrower level wins. For
+    # members can_view_profile already checked that; staff profiles are always visible, but
+    # what staff wrote about themselves still follows their own choice for the profile.
+    profile = member.profile
+    return allows(profile.profile_visibility, viewer, member) and allows(
+        getattr(profile, f"{field}_visibility"), viewer, member
+    )
 
 
-def visible_fields(viewer, member) -> frozenset[str]:
-    """The sensitive parts of ``member``'s profile that ``viewer`` may see."""
-    return frozenset(f for f in SENSITIVE_FIELDS if can_view_field(viewer, member, f))
+def visible_fields(viewer, member, fields=SENSITIVE_FIELDS) -> frozenset[str]:
+    """Which of ``fields`` (default: all sensitive parts) of ``member``'s profile ``viewer`` sees.
+
+    Lists pass only the fields they show: "health" looks at the member's consents, a query
+    per member that a list showing no health details should not pay for.
+    """
+    return frozenset(f for f in fields if can_view_field(viewer, member, f))
 
 
 def would_see_after_login(member) -> bool:

@@ -18,10 +18,9 @@ from flask_login import current_user, login_required
 
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import apply_errors
-from . import permissions, services
-from .avatars import SIZES, initials_svg
-from .forms import PrivacyForm, ProfileForm
+from ..forms import EmptyForm, apply_errors
+from . import avatars, permissions, services
+from .forms import AvatarForm, PrivacyForm, ProfileForm
 from .models import OTHER_TREATMENTS, PHASE_LABELS, TREATMENTS
 
 bp = Blueprint("profiles", __name__)
@@ -37,6 +36,12 @@ def _profile_helpers() -> dict:
         "phase_labels": PHASE_LABELS,
         "treatment_labels": {**TREATMENTS, **OTHER_TREATMENTS},
     }
+
+
+@bp.app_template_global()
+def avatar_version(member) -> str | None:
+    """For the avatar macro, which is imported without the template's context."""
+    return avatars.avatar_version(current_user, member)
 
 
 def _member_or_404(username: str):
@@ -74,13 +79,26 @@ def profile(username: str):
 
 @bp.get("/members/<username>/avatar/<int:size>")
 def avatar(username: str, size: int):
+    # ?v=<key> in the address only busts browser caches; it is not read here.
     member = _member_or_404(username)
-    if size not in SIZES or not permissions.can_view_profile(current_user, member):
+    if size not in avatars.SIZES or not permissions.can_view_profile(current_user, member):
         abort(404)
-    response = Response(
-        initials_svg(member.username, member.username_key, size), mimetype="image/svg+xml"
-    )
-    response.headers["Cache-Control"] = "private, max-age=300"
+    key = member.profile.avatar_key
+    picture = None
+    if key and permissions.can_view_field(current_user, member, "avatar"):
+        picture = avatars.stored_avatar(member.id, key, size)
+    if picture is None:
+        response = Response(
+            avatars.initials_svg(member.username, member.username_key, size),
+            mimetype="image/svg+xml",
+        )
+        response.headers["Cache-Control"] = "private, max-age=300"
+    else:
+        response = Response(picture, mimetype="image/webp")
+        response.headers["Cache-Control"] = "private, max-age=86400"
+        response.add_etag()
+        response.make_conditional(request)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
     return response
 
 
@@ -127,3 +145,28 @@ def privacy():
         return redirect(url_for("profiles.privacy"))
     status = INVALID if form.is_submitted() else 200
     return render_template("profiles/privacy.html", form=form), status
+
+
+@bp.route("/settings/avatar", methods=["GET", "POST"])
+@login_required
+def edit_avatar():
+    form = AvatarForm()
+    if form.validate_on_submit():
+        try:
+            avatars.save_avatar(current_user, form.avatar.data.read(avatars.MAX_BYTES + 1))
+        except DomainError as error:
+            apply_errors(form, error.errors)
+        else:
+            flash(_("Your new picture is saved."), "success")
+            return redirect(url_for("profiles.edit_avatar"))
+    status = INVALID if form.is_submitted() else 200
+    return render_template("profiles/edit_avatar.html", form=form, remove_form=EmptyForm()), status
+
+
+@bp.post("/settings/avatar/remove")
+@login_required
+def remove_avatar():
+    if EmptyForm().validate_on_submit():  # the CSRF token
+        avatars.remove_avatar(current_user)
+        flash(_("Your picture is removed. Others now see your initials."), "success")
+    return redirect(url_for("profiles.edit_avatar"))
