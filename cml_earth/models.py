@@ -2,6 +2,23 @@
 
 from .audit.models import AuditEvent
 from .auth.models import Consent, Member, MemberSession
+from .notifications.models import Notification
 from .profiles.models import Profile
+from .reactions.models import Reaction
+from .social.models import Block, Follow, Mute
+from .stories.models import Comment, Story
 
-__all__ = ["AuditEvent", "Consent", "Member", "MemberSession", "Profile"]
+__all__ = [
+    "AuditEvent",
+    "Block",
+    "Comment",
+    "Consent",
+    "Follow",
+    "Member",
+    "MemberSession",
+    "Mute",
+    "Notification",
+    "Profile",
+    "Reaction",
+    "Story",
+]

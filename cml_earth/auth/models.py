@@ -53,6 +53,10 @@ class Member(UserMixin, db.Model):
         CheckConstraint(
             "role in ('patient', 'relative', 'sponsor', 'admin')", name="role_is_known"
         ),
+        CheckConstraint(
+            "notification_email in ('each', 'daily', 'weekly', 'never')",
+            name="notification_email_known",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +75,8 @@ class Member(UserMixin, db.Model):
     guidelines_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     guidelines_version: Mapped[str | None] = mapped_column(String(32))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Mail about activity: each event, a daily or weekly digest, or never (the default).
+    notification_email: Mapped[str] = mapped_column(String(8), default="never")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -96,6 +96,9 @@ class Profile(db.Model):
     treatment: Mapped[str | None] = mapped_column(String(16))
     # Random name of the current avatar files (instance/avatars/); None means the initials.
     avatar_key: Mapped[str | None] = mapped_column(String(32))
+    # Reactions sent to the member on their profile, counted as they come and go.
+    hug_count: Mapped[int] = mapped_column(default=0)
+    high_five_count: Mapped[int] = mapped_column(default=0)
 
     profile_visibility: Mapped[str] = mapped_column(String(8), default=Visibility.MEMBERS)
     story_visibility: Mapped[str] = mapped_column(String(8), default=Visibility.MEMBERS)

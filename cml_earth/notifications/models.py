@@ -1,0 +1,53 @@
+"""Notifications, and the state that makes every mail go out exactly once."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class NotificationKind(enum.StrEnum):
+    HUG = "hug"  # a hug to the member, their story or their word of support
+    HIGH_FIVE = "high_five"
+    COMMENT = "comment"  # a new word of support on their story
+    FOLLOW = "follow"
+
+
+class EmailFrequency(enum.StrEnum):
+    EACH = "each"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    NEVER = "never"
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint("kind in ('hug', 'high_five', 'comment', 'follow')", name="kind_known"),
+        Index("ix_notifications_recipient_id_read_at", "recipient_id", "read_at"),
+        Index("ix_notifications_recipient_id_created_at", "recipient_id", "created_at"),
+        Index("ix_notifications_emailed_at_recipient_id", "emailed_at", "recipient_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Mail state: a sender claims unsent notifications with a batch id (one UPDATE), then marks
+    # them sent; a claim that never completes is taken over after a timeout.
+    email_batch: Mapped[str | None] = mapped_column(String(32))
+    email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    actor = relationship("Member", foreign_keys=[actor_id], lazy="joined")
+    story = relationship("Story", lazy="joined")
