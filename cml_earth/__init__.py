@@ -95,12 +95,20 @@ def register_blueprints(app: Flask) -> None:
     from .account.routes import bp as account
     from .auth.routes import bp as auth
     from .main.routes import bp as main
+    from .notifications.routes import bp as notifications
     from .profiles.routes import bp as profiles
+    from .reactions.routes import bp as reactions
+    from .social.routes import bp as social
+    from .stories.routes import bp as stories
 
     app.register_blueprint(main)
     app.register_blueprint(auth, url_prefix="/auth")
     app.register_blueprint(profiles)
     app.register_blueprint(account, url_prefix="/settings")
+    app.register_blueprint(stories)
+    app.register_blueprint(reactions)
+    app.register_blueprint(social)
+    app.register_blueprint(notifications)
 
 
 def register_template_globals(app: Flask) -> None:
