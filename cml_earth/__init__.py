@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from .notifications.routes import bp as notifications
     from .profiles.routes import bp as profiles
     from .reactions.routes import bp as reactions
+    from .search.routes import bp as search
     from .social.routes import bp as social
     from .stories.routes import bp as stories
 
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reactions)
     app.register_blueprint(social)
     app.register_blueprint(notifications)
+    app.register_blueprint(search)
 
 
 def register_template_globals(app: Flask) -> None:

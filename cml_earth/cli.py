@@ -15,6 +15,7 @@ from .extensions import db
 
 translate = AppGroup("translate", help="Extract, update and compile the message catalogues.")
 users = AppGroup("users", help="Manage accounts.")
+notifications = AppGroup("notifications", help="Mail members about activity.")
 
 POT = PROJECT_ROOT / "translations" / "messages.pot"
 
@@ -87,9 +88,21 @@ def users_create(email: str, username: str, role: str, password: str) -> None:
     click.echo(f"Created {role} {member.username} <{member.email}>.")
 
 
+@notifications.command("send-digests")
+def notifications_send_digests() -> None:
+    """Send the daily and weekly digests that are due (run it from cron, e.g. hourly)."""
+    from .notifications.services import send_digests
+
+    sent, failed = send_digests()
+    click.echo(f"Sent {sent} digest mail(s).")
+    if failed:
+        raise click.ClickException(f"{failed} digest(s) could not be sent; see the log.")
+
+
 def init_app(app: Flask) -> None:
     from .demo.cli import demo
 
     app.cli.add_command(translate)
     app.cli.add_command(users)
+    app.cli.add_command(notifications)
     app.cli.add_command(demo)

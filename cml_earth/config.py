@@ -23,6 +23,7 @@ ENVIRONMENT_KEYS: dict[str, type] = {
     "MAIL_DEFAULT_SENDER": str,
     "SPONSOR_NAME": str,
     "SUPPORT_EMAIL": str,
+    "SITE_URL": str,
     "TRUSTED_PROXIES": int,
     "RATELIMIT_ENABLED": bool,
 }
@@ -39,6 +40,8 @@ class Defaults:
     SITE_NAME = "CML Earth"
     # Where members write when something is wrong with their account (named in security mails).
     SUPPORT_EMAIL = "support@cml-earth.invalid"
+    # Where the site answers, for links in mail sent outside a request (the digest command).
+    SITE_URL = ""
     LANGUAGES = {"en": "English", "sv": "Svenska"}
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
@@ -96,6 +99,9 @@ class Defaults:
     # Both pages check the current password, and every success sends a mail.
     EMAIL_CHANGE_LIMIT_PER_ACCOUNT = "5 per hour"
     PASSWORD_CHANGE_LIMIT_PER_ACCOUNT = "5 per hour"  # noqa: S105 (a limit, not a password)
+    # Hugs, high-fives and follows: plenty for a person, too few for a flood.
+    REACTION_LIMIT_PER_MEMBER = "60 per minute;600 per hour"
+    FOLLOW_LIMIT_PER_MEMBER = "30 per minute;300 per hour"
 
     # Mail: real SMTP when MAIL_SERVER is set, otherwise .eml files in instance/mail/.
     MAIL_SERVER = ""
@@ -116,6 +122,7 @@ class Defaults:
 
 class Development(Defaults):
     ENV_NAME = "development"
+    SITE_URL = "http://127.0.0.1:5000"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
 

@@ -470,8 +470,10 @@ def test_member_list_query_count_does_not_grow(app, client, auth, make_member, p
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], queries.statements
-    # The session, the count for the pager and the page of members with their profiles.
-    assert counts[0] == 3, queries.statements
+    # The session, the count for the pager, the page of members with their profiles, the
+    # viewer's blocks and mutes (one query for the page's permission checks) and the viewer's
+    # unread notifications (header).
+    assert counts[0] == 5, queries.statements
 
 
 def test_profile_page_query_count(app, client, auth, patient, relative, queries):
@@ -482,8 +484,10 @@ def test_profile_page_query_count(app, client, auth, patient, relative, queries)
     response = client.get("/members/AnnaPatient")
     assert response.status_code == 200
     assert "Year of diagnosis" in response.get_data(as_text=True)
-    # The session, the member with their profile, and their consents (for health details).
-    assert len(queries) == 3, queries.statements
+    # The session, the member with their profile, the viewer's blocks and mutes, the
+    # member's consents (for health details), their newest stories, the viewer's unread
+    # notifications (header), and what the viewer sent them and whether they follow (one query).
+    assert len(queries) == 7, queries.statements
 
 
 # --- the demo community's profiles ----------------------------------------------------------

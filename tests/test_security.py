@@ -84,7 +84,9 @@ def post_rules(app):
 
 def sample_path(rule) -> str:
     """The rule's path with every URL argument filled in with a plausible value."""
-    return re.sub(r"<(?:[^:<>]+:)?[^<>]+>", "1", rule.rule)
+    # <any(hug, high_five):kind> takes its first choice; anything else takes "1".
+    path = re.sub(r"<any\(\s*([^,)\s]+)[^>]*>", r"\1", rule.rule)
+    return re.sub(r"<(?:[^:<>]+:)?[^<>]+>", "1", path)
 
 
 def set_cookies(response, name: str) -> list[str]:

@@ -24,6 +24,8 @@ from ..auth.services import HEALTH_CONSENT_TEXT
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import EmptyForm, apply_errors
+from ..notifications import services as notification_services
+from ..notifications.forms import NotificationEmailForm
 from . import erasure, services
 from . import export as data_export
 from .forms import (
@@ -79,6 +81,20 @@ def devices():
     sessions = db.session.scalars(open_sessions_of(current_user.id)).all()
     current = token_digest(current_user.session_token)
     return render_template("account/devices.html", devices=sessions, current=current)
+
+
+# --- Mail about activity (the notifications feature) ----------------------------------------
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+def notifications():
+    form = NotificationEmailForm(notification_email=current_user.notification_email)
+    if form.validate_on_submit():
+        notification_services.set_email_frequency(current_user, form.notification_email.data)
+        flash(_("Your choice of mail is saved."), "success")
+        return redirect(url_for("account.notifications"))
+    status = INVALID if form.is_submitted() else 200
+    return render_template("notifications/settings.html", form=form), status
 
 
 # --- Email address, password and health-data consent ----------------------------------------

@@ -6,6 +6,7 @@ import hashlib
 import io
 import math
 import random
+import uuid
 from datetime import timedelta
 
 from flask import current_app
@@ -26,6 +27,7 @@ from ..profiles.services import HEALTH_FIELDS, update_privacy, update_profile
 from .data import DEMO_PASSWORD, MEMBERS, PROFILES, STAFF, DemoProfile, email_for
 
 PRIVACY_FIELDS = ("profile", *SENSITIVE_FIELDS)
+DEMO_NAMESPACE = uuid.UUID("0f3c6a52-5b1e-4c1e-9a55-cdbf2f6f1e11")
 
 
 def seed() -> list[tuple[str, str, str]]:
@@ -50,7 +52,144 @@ def seed() -> list[tuple[str, str, str]]:
         if username_key(username) not in existing:
             _member(username, email, role, password_hash, now - timedelta(days=400), None, "en")
     fill_profiles()
+    seed_stories()
+    seed_reactions()
     return logins
+
+
+def _demo_key(kind: str, key: str) -> str:
+    """The same submission key on every run: the database then keeps one row per demo key."""
+    return str(uuid.uuid5(DEMO_NAMESPACE, f"{kind}:{key}"))
+
+
+def seed_stories() -> tuple[int, int]:
+    """Demo stories and words of support not there yet; returns how many of each were added."""
+    from ..stories.models import Comment, Story
+    from ..stories.services import create_comment, publish_story
+    from .story_data import COMMENTS, STORIES
+
+    names = {demo.author for demo in STORIES} | {demo.author for demo in COMMENTS}
+    members = {
+        member.username: member
+        for member in db.session.scalars(
+            select(Member).where(Member.username_key.in_([username_key(n) for n in names]))
+        )
+    }
+    keys = {
+        *db.session.scalars(select(Story.submission_key).where(Story.submission_key.is_not(None))),
+        *db.session.scalars(
+            select(Comment.submission_key).where(Comment.submission_key.is_not(None))
+        ),
+    }
+    now = utcnow()
+    stories: dict[str, Story] = {}
+    added_stories = added_comments = 0
+    for demo in STORIES:
+        author = members.get(demo.author)
+        if author is None:
+            continue
+        key = _demo_key("story", demo.key)
+        story = publish_story(
+            author,
+            title=demo.title,
+            body=demo.body,
+            language=demo.language,
+            visibility=demo.visibility,
+            submission_key=key,
+        )
+        if key not in keys:
+            story.created_at = max(now - timedelta(days=demo.days_ago), author.created_at)
+            added_stories += 1
+        stories[demo.key] = story
+    for number, demo in enumerate(COMMENTS):
+        author, story = members.get(demo.author), stories.get(demo.story)
+        if author is None or story is None:
+            continue
+        key = _demo_key("comment", demo.key)
+        comment = create_comment(author, story, demo.body, key)
+        if key not in keys:
+            comment.created_at = min(story.created_at + timedelta(hours=2 + number), now)
+            added_comments += 1
+    db.session.flush()
+    return added_stories, added_comments
+
+
+def _picked(*parts: str, one_in: int) -> bool:
+    """A choice that is the same on every run (hash() is salted per process; sha256 is not)."""
+    digest = hashlib.sha256("|".join(parts).encode()).digest()
+    return int.from_bytes(digest[:4], "big") % one_in == 0
+
+
+def seed_reactions() -> tuple[int, int]:
+    """Hugs, high-fives and follows between demo members; returns (reactions, follows) added.
+
+    Through the services, so the counts move with the rows, and only what the rules allow
+    (no staff, nobody to themselves, only what the sender may see). A second run adds nothing.
+    """
+    from ..reactions.models import Reaction, ReactionKind
+    from ..reactions.services import ReactionRefused, TargetNotFound, send_reaction
+    from ..social.follows import FollowNotFound, FollowRefused, follow
+    from ..social.models import Follow
+    from ..stories.models import Comment, Story
+
+    keys = [username_key(username) for username, *_rest in MEMBERS]
+    members = db.session.scalars(
+        select(Member).where(Member.username_key.in_(keys)).order_by(Member.id)
+    ).all()
+    ids = [member.id for member in members]
+    stories = db.session.scalars(
+        select(Story).where(Story.author_id.in_(ids)).order_by(Story.id)
+    ).all()
+    comments = db.session.scalars(
+        select(Comment).where(Comment.author_id.in_(ids)).order_by(Comment.id)
+    ).all()
+    # How rare each kind of target is picked: a hug one time in n, a high-five half as often.
+    targets = [
+        *((f"member:{m.username}", m, 20) for m in members),
+        *((f"story:{s.submission_key or s.id}", s, 8) for s in stories),
+        *((f"comment:{c.submission_key or c.id}", c, 15) for c in comments),
+    ]
+    rows = db.session.execute(
+        select(
+            Reaction.sender_id,
+            Reaction.kind,
+            Reaction.member_id,
+            Reaction.story_id,
+            Reaction.comment_id,
+        ).where(Reaction.sender_id.in_(ids))
+    )
+    sent = {
+        (sender_id, kind, on, target_id)
+        for sender_id, kind, *target_ids in rows
+        for on, target_id in zip(("member", "story", "comment"), target_ids, strict=True)
+        if target_id is not None
+    }
+    followed = set(db.session.execute(select(Follow.follower_id, Follow.followed_id)))
+    reactions = follows = 0
+    for sender in members:
+        for name, target, one_in in targets:
+            for kind, rarer in ((ReactionKind.HUG, 1), (ReactionKind.HIGH_FIVE, 2)):
+                if not _picked(sender.username, name, kind.value, one_in=one_in * rarer):
+                    continue
+                if (sender.id, kind.value, name.split(":")[0], target.id) in sent:
+                    continue
+                try:
+                    added, _reaction = send_reaction(sender, kind.value, target)
+                except (TargetNotFound, ReactionRefused):
+                    continue  # a private profile or story, or their own
+                reactions += added
+        for member in members:
+            if member.id == sender.id or (sender.id, member.id) in followed:
+                continue
+            if not _picked(sender.username, member.username, one_in=10):
+                continue
+            try:
+                added, _follow = follow(sender, member)
+            except (FollowNotFound, FollowRefused):
+                continue
+            follows += added
+    db.session.flush()
+    return reactions, follows
 
 
 def fill_profiles() -> int:

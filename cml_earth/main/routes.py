@@ -19,6 +19,7 @@ from ..auth import services as auth_services
 from ..extensions import db
 from ..forms import EmptyForm
 from ..security import safe_next
+from ..stories.routes import render_feed
 
 bp = Blueprint("main", __name__)
 
@@ -27,6 +28,8 @@ INFORMATION_PAGES = ("guidelines", "privacy", "disclaimer", "sponsor")
 
 @bp.get("/")
 def home():
+    if current_user.is_authenticated:
+        return render_feed()  # a member's home is the stories of the community
     return render_template("main/home.html")
 
 

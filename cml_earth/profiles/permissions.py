@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..social.queries import blocked_ids
 from .models import SENSITIVE_FIELDS, Visibility
 
 
@@ -35,7 +36,9 @@ def allows(level: str, viewer, member) -> bool:
 def can_view_profile(viewer, member) -> bool:
     """The profile page and the member's presence in listings."""
     if member.is_staff:
-        return True  # sponsor staff are always identifiable
+        return True  # sponsor staff are always identifiable (and cannot be blocked)
+    if member.id in blocked_ids(viewer):
+        return False  # blocked either way: each is a 404 to the other
     return allows(member.profile.profile_visibility, viewer, member)
 
 

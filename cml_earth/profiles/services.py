@@ -11,6 +11,7 @@ from ..audit.services import record
 from ..auth.models import STAFF_ROLES, Member, username_key
 from ..errors import DomainError
 from ..extensions import db
+from ..social.queries import blocked_ids_select
 from .models import SENSITIVE_FIELDS, Profile, Visibility
 
 HEALTH_FIELDS = ("diagnosis_year", "diagnosis_phase", "treatment")
@@ -71,6 +72,22 @@ def update_privacy(member: Member, levels: dict[str, str]) -> None:
     record("profile.privacy_changed", member=member, actor=member, **levels)
 
 
+def profile_visible(viewer):
+    """permissions.can_view_profile as a SQL condition on Member joined with Profile."""
+    audience = [Visibility.PUBLIC.value]
+    if viewer is not None and viewer.is_authenticated:
+        audience += [Visibility.MEMBERS.value, Visibility.GROUPS.value]
+    if viewer is None or not viewer.is_authenticated:
+        return or_(Profile.profile_visibility.in_(audience), Member.role.in_(list(STAFF_ROLES)))
+    # Members blocked either way are left out, as can_view_profile leaves them out.
+    not_blocked = Member.id.not_in(blocked_ids_select(viewer.id))
+    return or_(
+        Member.role.in_(list(STAFF_ROLES)),
+        Member.id == viewer.id,
+        and_(Profile.profile_visibility.in_(audience), not_blocked),
+    )
+
+
 def member_directory(viewer, query: str | None):
     """A select of the members whose profiles ``viewer`` may see, by handle.
 
@@ -78,17 +95,11 @@ def member_directory(viewer, query: str | None):
     database: staff always, public profiles for everyone, members and "my groups" profiles
     for logged-in members (groups do not exist yet), and the viewer's own.
     """
-    audience = [Visibility.PUBLIC.value]
-    if viewer is not None and viewer.is_authenticated:
-        audience += [Visibility.MEMBERS.value, Visibility.GROUPS.value]
-    visible = or_(Profile.profile_visibility.in_(audience), Member.role.in_(list(STAFF_ROLES)))
-    if viewer is not None and viewer.is_authenticated:
-        visible = or_(visible, Member.id == viewer.id)
     statement = (
         select(Member)
         .join(Member.profile)
         .options(contains_eager(Member.profile))
-        .where(and_(visible))
+        .where(profile_visible(viewer))
     )
     if query:
         prefix = username_key(query.strip())

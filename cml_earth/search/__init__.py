@@ -1,0 +1,1 @@
+"""Full-text search over the stories and words of support a viewer may see."""

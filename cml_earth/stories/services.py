@@ -1,0 +1,298 @@
+"""Every change to stories and words of support, and the selects that list them."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..account.erasure import eraser
+from ..account.export import LABELS, VALUES, section
+from ..auth.models import Member
+from ..database import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..notifications.services import notify_comment
+from ..profiles.models import VISIBILITY_LABELS, Visibility
+from ..social.models import Block, Follow
+from ..social.queries import blocked_ids, muted_ids_select
+from .models import Comment, Story
+
+# --- what a viewer may see, in SQL ----------------------------------------------------------
+
+
+def _is_member(viewer) -> bool:
+    return bool(viewer is not None and viewer.is_authenticated)
+
+
+def _not_blocked(column, viewer):
+    """``column`` (a member id) is not someone ``viewer`` blocked or was blocked by."""
+    return and_(
+        column.not_in(select(Block.blocked_id).where(Block.blocker_id == viewer.id)),
+        column.not_in(select(Block.blocker_id).where(Block.blocked_id == viewer.id)),
+    )
+
+
+def visible_stories(viewer):
+    """A select of the stories ``viewer`` may see: visibility and blocks; their own included.
+
+    The same rule as permissions.can_view_story, in SQL (subqueries, no extra round trip), so
+    that lists page at the database. Groups do not exist yet: "my groups" means every member.
+    """
+    if not _is_member(viewer):
+        return select(Story).where(Story.visibility == Visibility.PUBLIC.value)
+    audience = [Visibility.PUBLIC.value, Visibility.MEMBERS.value, Visibility.GROUPS.value]
+    return select(Story).where(
+        or_(
+            Story.author_id == viewer.id,
+            and_(Story.visibility.in_(audience), _not_blocked(Story.author_id, viewer)),
+        )
+    )
+
+
+def _newest_first(statement):
+    return statement.order_by(Story.created_at.desc(), Story.id.desc())
+
+
+def home_feed(viewer):
+    """The home feed: stories of members ``viewer`` follows first, then the newest visible ones.
+
+    Muted members are left out (here only: their stories stay reachable elsewhere).
+    """
+    followed = select(Follow.followed_id).where(Follow.follower_id == viewer.id)
+    return (
+        visible_stories(viewer)
+        .where(Story.author_id.not_in(muted_ids_select(viewer.id)))
+        .order_by(
+            case((Story.author_id.in_(followed), 0), else_=1),
+            Story.created_at.desc(),
+            Story.id.desc(),
+        )
+    )
+
+
+def stories_by(viewer, author_id: int):
+    """The stories of one member that ``viewer`` may see, newest first."""
+    return _newest_first(visible_stories(viewer).where(Story.author_id == author_id))
+
+
+def visible_comments(viewer, story: Story):
+    """The words of support on ``story`` that ``viewer`` may see, oldest first."""
+    statement = select(Comment).where(Comment.story_id == story.id)
+    hidden = blocked_ids(viewer)  # cached per request: the story's own check loaded it
+    if hidden:
+        statement = statement.where(Comment.author_id.not_in(hidden))
+    return statement.order_by(Comment.created_at, Comment.id)
+
+
+def find_story(story_id: int) -> Story | None:
+    return db.session.get(Story, story_id)
+
+
+def find_comment(comment_id: int) -> Comment | None:
+    return db.session.get(Comment, comment_id)
+
+
+# --- stories --------------------------------------------------------------------------------
+
+
+def _check_visibility(visibility: str) -> None:
+    if visibility not in set(Visibility):
+        raise DomainError({"visibility": _l("Please choose who may see this.")})
+
+
+def publish_story(
+    author: Member,
+    *,
+    title: str,
+    body: str,
+    language: str,
+    visibility: str,
+    submission_key: str | None,
+) -> Story:
+    """Write a new story; the same form sent twice (a double click) gives the first story."""
+    _check_visibility(visibility)
+    if submission_key:
+        existing = _story_with_key(author, submission_key)
+        if existing is not None:
+            return existing
+    story = Story(
+        author=author,
+        title=title.strip(),
+        body=body.strip(),
+        language=language,
+        visibility=visibility,
+        submission_key=submission_key or None,
+    )
+    db.session.add(story)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # Another request with the same key won the race between our check and the insert.
+        existing = _story_with_key(author, submission_key) if submission_key else None
+        if existing is None:
+            raise
+        return existing
+    return story
+
+
+def _story_with_key(author: Member, key: str) -> Story | None:
+    return db.session.scalar(
+        select(Story).where(Story.author_id == author.id, Story.submission_key == key)
+    )
+
+
+def edit_story(story: Story, *, title: str, body: str, language: str, visibility: str) -> None:
+    _check_visibility(visibility)
+    story.title = title.strip()
+    story.body = body.strip()
+    story.language = language
+    story.visibility = visibility
+    story.edited_at = utcnow()
+    db.session.flush()
+
+
+def delete_story(story: Story) -> None:
+    """The story goes, and its words of support with it (the database cascades)."""
+    db.session.execute(delete(Story).where(Story.id == story.id))
+    db.session.expunge(story)
+
+
+# --- words of support -----------------------------------------------------------------------
+
+
+def _change_comment_count(story_id: int, by: int) -> None:
+    # In SQL, not in Python: two comments written at once must both count.
+    db.session.execute(
+        update(Story)
+        .where(Story.id == story_id)
+        .values(comment_count=Story.comment_count + by)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def create_comment(author: Member, story: Story, body: str, submission_key: str | None) -> Comment:
+    """Write a word of support on ``story``; a double-submitted form gives the first one.
+
+    Whatever follows a new comment (notifying the story's author) goes at the end of this
+    function, after the flush, so that it sees the comment's id.
+    """
+    if submission_key:
+        existing = _comment_with_key(author, submission_key)
+        if existing is not None:
+            return existing
+    comment = Comment(
+        story_id=story.id, author=author, body=body.strip(), submission_key=submission_key or None
+    )
+    db.session.add(comment)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        existing = _comment_with_key(author, submission_key) if submission_key else None
+        if existing is None:
+            raise
+        return existing
+    _change_comment_count(story.id, +1)
+    db.session.expire(story, ["comment_count"])
+    db.session.flush()
+    notify_comment(comment)
+    return comment
+
+
+def _comment_with_key(author: Member, key: str) -> Comment | None:
+    return db.session.scalar(
+        select(Comment).where(Comment.author_id == author.id, Comment.submission_key == key)
+    )
+
+
+def edit_comment(comment: Comment, body: str) -> None:
+    comment.body = body.strip()
+    comment.edited_at = utcnow()
+    db.session.flush()
+
+
+def delete_comment(comment: Comment) -> None:
+    story_id = comment.story_id
+    db.session.execute(delete(Comment).where(Comment.id == comment.id))
+    db.session.expunge(comment)
+    _change_comment_count(story_id, -1)
+    story = db.session.get(Story, story_id)
+    if story is not None:
+        db.session.expire(story, ["comment_count"])
+    db.session.flush()
+
+
+# --- export and erasure ---------------------------------------------------------------------
+
+LABELS.update(
+    {
+        "title": _l("Title"),
+        "body": _l("Text"),
+        "language": _l("Language of the text"),
+        "shown_to": _l("Who may see it"),
+        "edited_at": _l("Last edited"),
+        "story_id": _l("Number of the story"),
+        "comment_count": _l("Words of support"),
+        "hug_count": _l("Hugs"),
+        "high_five_count": _l("High-fives"),
+    }
+)
+VALUES["shown_to"] = lambda level: VISIBILITY_LABELS.get(level, level) if level else None
+
+
+@section("stories", _l("Your stories"))
+def _export_stories(member: Member) -> list[dict]:
+    rows = db.session.scalars(
+        select(Story).where(Story.author_id == member.id).order_by(Story.created_at, Story.id)
+    )
+    return [
+        {
+            "id": story.id,
+            "title": story.title,
+            "body": story.body,
+            "language": story.language,
+            "shown_to": story.visibility,
+            "comment_count": story.comment_count,
+            "hug_count": story.hug_count,
+            "high_five_count": story.high_five_count,
+            "created_at": story.created_at,
+            "edited_at": story.edited_at,
+        }
+        for story in rows
+    ]
+
+
+@section("comments", _l("Your words of support"))
+def _export_comments(member: Member) -> list[dict]:
+    # Only the member's own words: the stories they answered belong to others.
+    rows = db.session.execute(
+        select(Comment.story_id, Comment.body, Comment.created_at, Comment.edited_at)
+        .where(Comment.author_id == member.id)
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return [
+        {"story_id": story_id, "body": body, "created_at": created_at, "edited_at": edited_at}
+        for story_id, body, created_at, edited_at in rows
+    ]
+
+
+@eraser
+def _recount_comments_on_others_stories(member: Member) -> None:
+    """The member's comments go by cascade; other members' stories must count them out first."""
+    theirs = (
+        select(func.count())
+        .select_from(Comment)
+        .where(Comment.story_id == Story.id, Comment.author_id == member.id)
+        .scalar_subquery()
+    )
+    db.session.execute(
+        update(Story)
+        .where(
+            Story.author_id != member.id,
+            Story.id.in_(select(Comment.story_id).where(Comment.author_id == member.id)),
+        )
+        .values(comment_count=Story.comment_count - theirs)
+        .execution_options(synchronize_session=False)
+    )
