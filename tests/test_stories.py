@@ -576,3 +576,19 @@ def test_a_racing_double_submit_meets_the_unique_constraint(app, patient, monkey
         assert story.id == first
         db.session.commit()
     assert count(app, Story) == 1
+
+
+def test_hidden_profiles_show_a_neutral_picture_next_to_their_words(
+    app, client, auth, patient, relative
+):
+    # A public story, answered by a member whose profile is for members only.
+    story_id = make_story(app, patient.id, visibility="public")
+    make_comment(app, story_id, relative.id, body="Sending strength.")
+    hidden_src = f'src="/members/{relative.username}/avatar/64'
+    page = client.get(f"/stories/{story_id}").get_data(as_text=True)
+    assert "Sending strength." in page
+    assert hidden_src not in page  # a visitor would get a 404 there, so no broken image
+    assert 'src="/static/img/member.svg"' in page
+    auth.login(patient)
+    page = client.get(f"/stories/{story_id}").get_data(as_text=True)
+    assert hidden_src in page
