@@ -282,7 +282,7 @@ def test_each_event_mail_is_queued_in_the_recipients_language(app, outbox, make_
     assert len(outbox) == 1
     message = outbox[0]
     assert message.to == [swede.email]
-    assert "ErikRelative sent you a hug" in message.subject
+    assert "ErikRelative skickade en kram till dig" in message.subject  # Swedish, as she chose
     assert "Svar läses inte" in message.body  # the shared footer, in Swedish
     assert UNSUBSCRIBE.search(message.body)
     assert scalar(app, select(Notification.emailed_at).where(Notification.id == nid)) is not None
@@ -360,8 +360,9 @@ def test_digest_goes_once_to_members_who_asked(app, runner, outbox, make_member,
     assert "Sent 2 digest mail(s)." in send_digests(runner)
     assert sorted(m.to[0] for m in outbox) == [daily.email, weekly.email]
     dora = next(m for m in outbox if m.to == [daily.email])
-    assert "ErikRelative sent you a hug" in dora.body
-    assert "ErikRelative high-fived your story “Min berättelse”" in dora.body
+    # Dora reads Swedish.
+    assert "ErikRelative skickade en kram till dig" in dora.body
+    assert "ErikRelative gav din berättelse ”Min berättelse” en high five" in dora.body
     assert "Svar läses inte" in dora.body
     assert UNSUBSCRIBE.search(dora.body)
     assert count_for(app, daily.id, Notification.emailed_at.is_(None)) == 0
@@ -381,8 +382,8 @@ def test_digest_goes_once_to_members_who_asked(app, runner, outbox, make_member,
         db.session.commit()
     assert "Sent 1 digest mail(s)." in send_digests(runner)
     assert [m.to for m in outbox] == [[daily.email]]
-    assert "sent a hug for your story" in outbox[0].body
-    assert "sent you a hug" not in outbox[0].body  # sent yesterday already
+    assert "skickade en kram för din berättelse" in outbox[0].body
+    assert "skickade en kram till dig" not in outbox[0].body  # sent yesterday already
 
 
 def test_digest_takes_over_only_stale_claims(app, runner, outbox, make_member, relative):

@@ -43,9 +43,7 @@ def avatar_src(member, size: int) -> str:
     """The picture to show for ``member``: a neutral figure when their profile is hidden."""
     if not permissions.can_view_profile(current_user, member):
         return url_for("static", filename="img/member.svg")
-    return url_for(
-        "profiles.avatar", username=member.username, size=size, v=avatar_version(member)
-    )
+    return url_for("profiles.avatar", username=member.username, size=size, v=avatar_version(member))
 
 
 @bp.app_template_global()
