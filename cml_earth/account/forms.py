@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Length
 
-from ..auth.forms import EMAIL_FIELD, language_choices_shipped, validate_new_password
+from ..auth.forms import (
+    EMAIL_FIELD,
+    NewPasswordForm,
+    language_choices_shipped,
+)
 from ..auth.services import HEALTH_CONSENT_LABEL
 from ..forms import Form
 from ..i18n import all_timezones
@@ -43,20 +47,10 @@ class ChangeEmailForm(Form):
     )
 
 
-class ChangePasswordForm(Form):
+class ChangePasswordForm(NewPasswordForm):
+    """The reset form's new-password fields, with the current password first."""
+
     current_password = PasswordField(_l("Your current password"), validators=CURRENT_PASSWORD)
-    password = PasswordField(
-        _l("New password"),
-        description=_l("At least 8 characters. A few unrelated words make a strong password."),
-        validators=[DataRequired(_l("Please choose a password.")), validate_new_password],
-    )
-    password_confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[
-            DataRequired(_l("Please repeat the password.")),
-            EqualTo("password", _l("The two passwords are not the same.")),
-        ],
-    )
 
 
 class HealthConsentForm(Form):
