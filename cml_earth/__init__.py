@@ -94,6 +94,7 @@ def register_login(app: Flask, login_manager) -> None:
 def register_blueprints(app: Flask) -> None:
     from .account.routes import bp as account
     from .auth.routes import bp as auth
+    from .groups.routes import bp as groups
     from .main.routes import bp as main
     from .notifications.routes import bp as notifications
     from .profiles.routes import bp as profiles
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(social)
     app.register_blueprint(notifications)
     app.register_blueprint(search)
+    app.register_blueprint(groups, url_prefix="/groups")
 
 
 def register_template_globals(app: Flask) -> None:

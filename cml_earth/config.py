@@ -26,6 +26,9 @@ ENVIRONMENT_KEYS: dict[str, type] = {
     "SITE_URL": str,
     "TRUSTED_PROXIES": int,
     "RATELIMIT_ENABLED": bool,
+    "GEOCODER": str,
+    "GEOCODER_USER_AGENT": str,
+    "GEOCODER_TIMEOUT": int,
 }
 
 #: Values a SECRET_KEY must never have in production.
@@ -113,6 +116,16 @@ class Defaults:
     MAIL_TIMEOUT = 10
     MAIL_DEFAULT_SENDER = "CML Earth <no-reply@cml-earth.invalid>"
     MAIL_BACKEND = ""  # chosen in configure_mail() unless set explicitly
+
+    # Place names to coordinates for "groups near me": the built-in list of cities by default
+    # (no network); or a geopy service name such as "nominatim", with GEOCODER_OPTIONS passed to
+    # it (GEOCODER_USER_AGENT becomes its user_agent). Failures fall back to the built-in list.
+    GEOCODER = ""
+    GEOCODER_OPTIONS: dict = {}
+    GEOCODER_USER_AGENT = "cml-earth"
+    GEOCODER_TIMEOUT = 3
+    GROUP_PROPOSAL_LIMIT_PER_MEMBER = "5 per day"
+    GROUP_JOIN_LIMIT_PER_MEMBER = "30 per hour"
 
     # Texts whose acceptance is recorded: bump the version when the words change.
     HEALTH_CONSENT_VERSION = "2026-11-1"

@@ -2,6 +2,7 @@
 
 from .audit.models import AuditEvent
 from .auth.models import Consent, Member, MemberSession
+from .groups.models import Group, GroupMembership
 from .notifications.models import Notification
 from .profiles.models import Profile
 from .reactions.models import Reaction
@@ -14,6 +15,8 @@ __all__ = [
     "Comment",
     "Consent",
     "Follow",
+    "Group",
+    "GroupMembership",
     "Member",
     "MemberSession",
     "Mute",

@@ -126,7 +126,8 @@ def test_feed_costs_the_same_with_ten_times_the_data(
 ):
     """The page frame (session, header) and three: the page of stories with their authors and
     profiles (one joined select), the total for the pager, and the viewer's blocks and mutes
-    (one cached look-up: each author's picture checks whether their profile is visible)."""
+    (one cached look-up: each author's picture checks whether their profile is visible). The
+    small world map is a picture with its own address (tests/test_groups.py counts it)."""
     authors = [make_member(f"author{n}") for n in range(5)]
     add(app, Follow(follower_id=relative.id, followed_id=authors[0].id))
 

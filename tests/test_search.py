@@ -109,7 +109,7 @@ def test_english_stemming_only_on_postgresql(app, client, auth, backend, patient
     [
         ("public", True, True, True),
         ("members", False, True, True),
-        ("groups", False, True, True),
+        ("groups", False, False, True),  # they share no group: tests/test_groups.py
         ("private", False, False, True),
     ],
 )

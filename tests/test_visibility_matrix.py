@@ -32,18 +32,19 @@ PUBLIC, MEMBERS, GROUPS, PRIVATE = (level.value for level in Visibility)
 LEVELS = (PUBLIC, MEMBERS, GROUPS, PRIVATE)
 FIELDS = ("story", "country", "health")
 
-# Who is in each audience. Groups do not exist yet, so shares_group() holds for every logged-in
-# member and "Members of my groups" means "Members". The cells marked (*) are the ones that flip
-# to False when groups arrive: then this table must change, and with it member_directory().
+# Who is in each audience. "Members of my groups" means members who share an active membership
+# of some group with the owner: GroupFriend does (the fixture puts both in one group), the others
+# do not; "member_sharing_none" belongs to another group, and a pending request to the owner's
+# group does not count. Staff are in no group, so they are not in that audience either.
 AUDIENCE: dict[str, dict[str, bool]] = {
     #                          public  members  groups  private
     "anonymous": dict(zip(LEVELS, (True, False, False, False), strict=True)),
-    "member": dict(zip(LEVELS, (True, True, True, False), strict=True)),  # groups (*)
+    "member": dict(zip(LEVELS, (True, True, False, False), strict=True)),
     "member_sharing_a_group": dict(zip(LEVELS, (True, True, True, False), strict=True)),
-    "member_sharing_none": dict(zip(LEVELS, (True, True, True, False), strict=True)),  # (*)
+    "member_sharing_none": dict(zip(LEVELS, (True, True, False, False), strict=True)),
     "owner": dict(zip(LEVELS, (True, True, True, True), strict=True)),
-    "sponsor": dict(zip(LEVELS, (True, True, True, False), strict=True)),  # groups (*)
-    "admin": dict(zip(LEVELS, (True, True, True, False), strict=True)),  # groups (*)
+    "sponsor": dict(zip(LEVELS, (True, True, False, False), strict=True)),
+    "admin": dict(zip(LEVELS, (True, True, False, False), strict=True)),
 }
 VIEWERS = tuple(AUDIENCE)
 
@@ -106,6 +107,7 @@ def world(app, make_member) -> World:
         "sponsor": make_member("StaffSponsor", role="sponsor", country_code=None),
         "admin": make_member("StaffAdmin", role="admin", country_code=None),
     }
+    put_in_groups(app, people)
     clients = {"anonymous": app.test_client()}
     for viewer, person in people.items():
         clients[viewer] = app.test_client()
@@ -125,6 +127,31 @@ def world(app, make_member) -> World:
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     return World(clients, owner.id)
+
+
+def put_in_groups(app, people) -> None:
+    """The owner and GroupFriend share a group; NoGroupStranger is in another one and only
+    asked to join theirs; PlainRelative is in no group."""
+    from cml_earth.groups.models import Group, GroupMembership
+
+    with app.app_context():
+        shared = Group(slug="shared", name="Shared", kind="topic", status="active")
+        other = Group(slug="other", name="Other", kind="topic", status="active")
+        db.session.add_all([shared, other])
+        db.session.flush()
+        db.session.add_all(
+            [
+                GroupMembership(group_id=shared.id, member_id=people["owner"].id),
+                GroupMembership(group_id=shared.id, member_id=people["member_sharing_a_group"].id),
+                GroupMembership(group_id=other.id, member_id=people["member_sharing_none"].id),
+                GroupMembership(
+                    group_id=shared.id,
+                    member_id=people["member_sharing_none"].id,
+                    status="pending",
+                ),
+            ]
+        )
+        db.session.commit()
 
 
 def give_health_consent(app, member_id: int) -> None:

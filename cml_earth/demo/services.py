@@ -12,19 +12,21 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import force_locale
 from PIL import Image, ImageDraw, ImageFilter
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..auth import passwords
 from ..auth.models import ConsentPurpose, Member, username_key
 from ..auth.services import give_consent
 from ..database import utcnow
+from ..errors import DomainError
 from ..extensions import db
 from ..i18n import default_timezone_for
 from ..profiles.avatars import save_avatar
 from ..profiles.models import SENSITIVE_FIELDS, Profile, Visibility
 from ..profiles.services import HEALTH_FIELDS, update_privacy, update_profile
 from .data import DEMO_PASSWORD, MEMBERS, PROFILES, STAFF, DemoProfile, email_for
+from .group_data import QUIET_STORIES
 
 PRIVACY_FIELDS = ("profile", *SENSITIVE_FIELDS)
 DEMO_NAMESPACE = uuid.UUID("0f3c6a52-5b1e-4c1e-9a55-cdbf2f6f1e11")
@@ -53,6 +55,7 @@ def seed() -> list[tuple[str, str, str]]:
             _member(username, email, role, password_hash, now - timedelta(days=400), None, "en")
     fill_profiles()
     seed_stories()
+    seed_groups()
     seed_reactions()
     return logins
 
@@ -64,17 +67,21 @@ def _demo_key(kind: str, key: str) -> str:
 
 def seed_stories() -> tuple[int, int]:
     """Demo stories and words of support not there yet; returns how many of each were added."""
-    from ..stories.models import Comment, Story
-    from ..stories.services import create_comment, publish_story
     from .story_data import COMMENTS, STORIES
 
-    names = {demo.author for demo in STORIES} | {demo.author for demo in COMMENTS}
-    members = {
-        member.username: member
-        for member in db.session.scalars(
-            select(Member).where(Member.username_key.in_([username_key(n) for n in names]))
-        )
-    }
+    return _write_stories([(demo, None) for demo in STORIES], COMMENTS)
+
+
+def _write_stories(stories_in, comments_in) -> tuple[int, int]:
+    """Write (DemoStory, group id or None) pairs and DemoComments not there yet.
+
+    A group story whose author can no longer post in the group (they left it) is skipped.
+    """
+    from ..stories.models import Comment, Story
+    from ..stories.services import create_comment, publish_story
+
+    names = {demo.author for demo, _group in stories_in} | {demo.author for demo in comments_in}
+    members = _members_named(names)
     keys = {
         *db.session.scalars(select(Story.submission_key).where(Story.submission_key.is_not(None))),
         *db.session.scalars(
@@ -84,24 +91,28 @@ def seed_stories() -> tuple[int, int]:
     now = utcnow()
     stories: dict[str, Story] = {}
     added_stories = added_comments = 0
-    for demo in STORIES:
+    for demo, group_id in stories_in:
         author = members.get(demo.author)
         if author is None:
             continue
         key = _demo_key("story", demo.key)
-        story = publish_story(
-            author,
-            title=demo.title,
-            body=demo.body,
-            language=demo.language,
-            visibility=demo.visibility,
-            submission_key=key,
-        )
+        try:
+            story = publish_story(
+                author,
+                title=demo.title,
+                body=demo.body,
+                language=demo.language,
+                visibility=demo.visibility,
+                submission_key=key,
+                group_id=group_id,
+            )
+        except DomainError:
+            continue
         if key not in keys:
             story.created_at = max(now - timedelta(days=demo.days_ago), author.created_at)
             added_stories += 1
         stories[demo.key] = story
-    for number, demo in enumerate(COMMENTS):
+    for number, demo in enumerate(comments_in):
         author, story = members.get(demo.author), stories.get(demo.story)
         if author is None or story is None:
             continue
@@ -112,6 +123,153 @@ def seed_stories() -> tuple[int, int]:
             added_comments += 1
     db.session.flush()
     return added_stories, added_comments
+
+
+def _members_named(names) -> dict[str, Member]:
+    return {
+        member.username: member
+        for member in db.session.scalars(
+            select(Member).where(Member.username_key.in_([username_key(n) for n in names]))
+        )
+    }
+
+
+def seed_groups() -> tuple[int, int]:
+    """Demo groups with their members, and stories posted in them; returns (groups, stories) added.
+
+    Groups are inserted directly, already approved by sponsor staff (the founding flow needs a
+    proposal and a decision each). A group is filled with its members only when it is created,
+    so a second seed adds nothing and a member who left stays out. Every demo group's
+    member_count is then recounted from its active memberships.
+    """
+    from ..groups.countries import normalize
+    from ..groups.geocoding import Place
+    from ..groups.models import Group, GroupMembership, MembershipRole, MembershipStatus
+    from ..groups.services import set_place
+    from ..notifications import services as notifications
+    from ..notifications.models import NotificationKind
+    from ..stories.models import Story
+    from .group_data import (
+        DECIDED_BY,
+        GROUP_COMMENTS,
+        GROUP_STORIES,
+        GROUPS,
+        PLACES,
+        STORIES_IN_GROUPS,
+    )
+
+    names = {DECIDED_BY, *PLACES}
+    names |= {name for demo in GROUPS for name in (demo.founder, *demo.members, *demo.pending)}
+    members = _members_named(names)
+    staff = members.get(DECIDED_BY)
+    groups = {
+        group.slug: group
+        for group in db.session.scalars(
+            select(Group).where(Group.slug.in_([demo.slug for demo in GROUPS]))
+        )
+    }
+    now = utcnow()
+    created = []
+    for demo in GROUPS:
+        founder = members.get(demo.founder)
+        if demo.slug in groups or founder is None or staff is None:
+            continue
+        place_name, latitude, longitude = demo.place or (None, None, None)
+        proposed_at = now - timedelta(days=demo.days_ago)
+        group = Group(
+            slug=demo.slug,
+            name=demo.name,
+            kind=demo.kind,
+            country_code=demo.country_code,
+            place_name=place_name,
+            latitude=latitude,
+            longitude=longitude,
+            description=demo.description,
+            languages=",".join(demo.languages),
+            visibility=demo.visibility,
+            join_policy=demo.join_policy,
+            status=demo.status,
+            search_text=normalize(f"{demo.name} {demo.description}"),
+            founder_id=founder.id,
+            decided_by_id=staff.id,
+            decided_at=proposed_at + timedelta(days=2),
+            created_at=proposed_at,
+        )
+        db.session.add(group)
+        groups[demo.slug] = group
+        created.append((demo, group))
+    db.session.flush()
+
+    for demo, group in created:
+        moderators = {demo.founder, *demo.moderators}
+        joining = [
+            *((name, MembershipStatus.ACTIVE) for name in (demo.founder, *demo.members)),
+            *((name, MembershipStatus.PENDING) for name in demo.pending),
+        ]
+        for number, (name, status) in enumerate(joining):
+            member = members.get(name)
+            if member is None:
+                continue
+            # The founder joins when the group opens; the others over the following days.
+            asked = min(group.decided_at + timedelta(days=3 * number, hours=number), now)
+            active = status == MembershipStatus.ACTIVE
+            db.session.add(
+                GroupMembership(
+                    group_id=group.id,
+                    member_id=member.id,
+                    role=MembershipRole.MODERATOR if name in moderators else MembershipRole.MEMBER,
+                    status=status,
+                    requested_at=asked,
+                    joined_at=asked if active else None,
+                )
+            )
+            if not active:
+                for moderator in moderators:
+                    if moderator in members:
+                        notifications.notify_group(
+                            members[moderator].id, member, NotificationKind.JOIN_REQUEST, group
+                        )
+    db.session.flush()
+
+    # Counters follow the rows: recounted, so they are right whatever was there before.
+    ids = [group.id for group in groups.values()]
+    counts = dict(
+        db.session.execute(
+            select(GroupMembership.group_id, func.count())
+            .where(
+                GroupMembership.group_id.in_(ids),
+                GroupMembership.status == MembershipStatus.ACTIVE,
+            )
+            .group_by(GroupMembership.group_id)
+        ).all()
+    )
+    for group in groups.values():
+        group.member_count = counts.get(group.id, 0)
+
+    # A few stories written before the groups existed move in, when their group is new.
+    new_slugs = {demo.slug for demo, _group in created}
+    moving = {
+        _demo_key("story", key): groups[slug].id
+        for key, slug in STORIES_IN_GROUPS.items()
+        if slug in new_slugs
+    }
+    if moving:
+        for story in db.session.scalars(
+            select(Story).where(Story.submission_key.in_(list(moving)), Story.group_id.is_(None))
+        ):
+            story.group_id = moving[story.submission_key]
+
+    # Saved places for "groups near me", for members who have none.
+    for name, (place_name, latitude, longitude) in PLACES.items():
+        member = members.get(name)
+        if member is not None and member.profile.latitude is None:
+            set_place(member, Place(place_name, latitude, longitude, member.country_code))
+
+    added_stories, _comments = _write_stories(
+        [(demo, groups[slug].id) for slug, demo in GROUP_STORIES if slug in groups],
+        GROUP_COMMENTS,
+    )
+    return len(created), added_stories
 
 
 def _picked(*parts: str, one_in: int) -> bool:
@@ -137,8 +295,15 @@ def seed_reactions() -> tuple[int, int]:
         select(Member).where(Member.username_key.in_(keys)).order_by(Member.id)
     ).all()
     ids = [member.id for member in members]
+    # Some group stories wait for their first welcome (the group page shows them): no hugs.
+    quiet = [_demo_key("story", key) for key in QUIET_STORIES]
     stories = db.session.scalars(
-        select(Story).where(Story.author_id.in_(ids)).order_by(Story.id)
+        select(Story)
+        .where(
+            Story.author_id.in_(ids),
+            or_(Story.submission_key.is_(None), Story.submission_key.not_in(quiet)),
+        )
+        .order_by(Story.id)
     ).all()
     comments = db.session.scalars(
         select(Comment).where(Comment.author_id.in_(ids)).order_by(Comment.id)

@@ -17,6 +17,10 @@ class NotificationKind(enum.StrEnum):
     HIGH_FIVE = "high_five"
     COMMENT = "comment"  # a new word of support on their story
     FOLLOW = "follow"
+    GROUP_APPROVED = "group_approved"  # to the founder: staff approved the group they proposed
+    GROUP_REFUSED = "group_refused"
+    JOIN_REQUEST = "join_request"  # to a group's moderators: someone asks to join
+    JOIN_ACCEPTED = "join_accepted"  # to the member who asked
 
 
 class EmailFrequency(enum.StrEnum):
@@ -29,7 +33,10 @@ class EmailFrequency(enum.StrEnum):
 class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
-        CheckConstraint("kind in ('hug', 'high_five', 'comment', 'follow')", name="kind_known"),
+        CheckConstraint(
+            f"kind in ({', '.join(repr(kind.value) for kind in NotificationKind)})",
+            name="kind_known",
+        ),
         Index("ix_notifications_recipient_id_read_at", "recipient_id", "read_at"),
         Index("ix_notifications_recipient_id_created_at", "recipient_id", "created_at"),
         Index("ix_notifications_emailed_at_recipient_id", "emailed_at", "recipient_id"),
@@ -41,6 +48,7 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Mail state: a sender claims unsent notifications with a batch id (one UPDATE), then marks
@@ -51,3 +59,4 @@ class Notification(db.Model):
 
     actor = relationship("Member", foreign_keys=[actor_id], lazy="joined")
     story = relationship("Story", lazy="joined")
+    group = relationship("Group", lazy="joined")

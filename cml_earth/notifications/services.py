@@ -63,6 +63,7 @@ def _create(
     kind: NotificationKind,
     story_id: int | None = None,
     comment_id: int | None = None,
+    group_id: int | None = None,
 ) -> Notification | None:
     if recipient_id is None or recipient_id == actor.id:
         return None
@@ -75,6 +76,7 @@ def _create(
         kind=kind.value,
         story_id=story_id,
         comment_id=comment_id,
+        group_id=group_id,
     )
     db.session.add(notification)
     db.session.flush()
@@ -114,6 +116,12 @@ def notify_comment(comment: Comment) -> Notification | None:
 def notify_follow(follower: Member, followed: Member) -> Notification | None:
     """Tell a member someone started following them."""
     return _create(followed.id, follower, NotificationKind.FOLLOW)
+
+
+def notify_group(recipient_id: int, actor: Member, kind: NotificationKind, group) -> None:
+    """About a group: its approval or refusal (to the founder), a request to join (to its
+    moderators), a request accepted (to the member who asked)."""
+    _create(recipient_id, actor, kind, group_id=group.id)
 
 
 def withdraw_reaction_notification(reaction) -> int:
@@ -220,6 +228,14 @@ def mark_all_read(member) -> int:
 def _message(notification: Notification) -> str:
     """The translated sentence, placeholders still in it."""
     kind = notification.kind
+    if kind == NotificationKind.GROUP_APPROVED:
+        return _("Your group “%(title)s” is approved and open. You are its first moderator.")
+    if kind == NotificationKind.GROUP_REFUSED:
+        return _("Sponsor staff did not approve your group “%(title)s”.")
+    if kind == NotificationKind.JOIN_REQUEST:
+        return _("%(name)s asks to join your group “%(title)s”")
+    if kind == NotificationKind.JOIN_ACCEPTED:
+        return _("You are now a member of the group “%(title)s”")
     if kind == NotificationKind.FOLLOW:
         return _("%(name)s started following you")
     if kind == NotificationKind.COMMENT:
@@ -238,6 +254,8 @@ def _message(notification: Notification) -> str:
 
 
 def _title(notification: Notification) -> str:
+    if notification.group is not None:
+        return notification.group.name
     return notification.story.title if notification.story is not None else ""
 
 
@@ -259,7 +277,13 @@ def describe_text(notification: Notification) -> str:
 
 
 def link_of(notification: Notification, viewer, external: bool = False) -> str | None:
-    """Where the notification leads: the story (at the word of support), or the actor."""
+    """Where the notification leads: the group, the story (at the word of support), or the
+    actor."""
+    group = notification.group
+    if group is not None:
+        if notification.kind == NotificationKind.JOIN_REQUEST:
+            return _url("groups.members", external, slug=group.slug, _anchor="requests")
+        return _url("groups.group", external, slug=group.slug)
     story = notification.story
     if story is not None and can_view_story(viewer, story):
         anchor = f"comment-{notification.comment_id}" if notification.comment_id else None

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
@@ -83,6 +83,12 @@ class Profile(db.Model):
         CheckConstraint(
             f"diagnosis_year >= {EARLIEST_DIAGNOSIS_YEAR}", name="diagnosis_year_plausible"
         ),
+        CheckConstraint(
+            "latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="latitude_in_range"
+        ),
+        CheckConstraint(
+            "longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="longitude_in_range"
+        ),
     )
 
     member_id: Mapped[int] = mapped_column(
@@ -94,6 +100,11 @@ class Profile(db.Model):
     diagnosis_year: Mapped[int | None]
     diagnosis_phase: Mapped[str | None] = mapped_column(String(16))
     treatment: Mapped[str | None] = mapped_column(String(16))
+    # The member's place for "groups near me": the name as geocoded, and its coordinates. Shown
+    # to nobody; it follows the country's visibility if it ever is.
+    place_name: Mapped[str | None] = mapped_column(String(120))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     # Random name of the current avatar files (instance/avatars/); None means the initials.
     avatar_key: Mapped[str | None] = mapped_column(String(32))
     # Reactions sent to the member on their profile, counted as they come and go.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..groups.permissions import co_member_ids
 from ..social.queries import blocked_ids
 from .models import SENSITIVE_FIELDS, Visibility
 
@@ -11,11 +12,10 @@ def _is_self(viewer, member) -> bool:
 
 
 def shares_group(viewer, member) -> bool:
-    """Whether the two are members of a common group.
-
-    Groups do not exist yet, so "my groups" means every logged-in member until they do.
-    """
-    return bool(viewer is not None and viewer.is_authenticated)
+    """Whether the two are active members of a common group (one query per request)."""
+    return bool(viewer is not None and viewer.is_authenticated) and member.id in co_member_ids(
+        viewer
+    )
 
 
 def allows(level: str, viewer, member) -> bool:

@@ -11,6 +11,7 @@ from ..audit.services import record
 from ..auth.models import STAFF_ROLES, Member, username_key
 from ..errors import DomainError
 from ..extensions import db
+from ..groups.permissions import shares_group_condition
 from ..social.queries import blocked_ids_select
 from .models import SENSITIVE_FIELDS, Profile, Visibility
 
@@ -74,17 +75,24 @@ def update_privacy(member: Member, levels: dict[str, str]) -> None:
 
 def profile_visible(viewer):
     """permissions.can_view_profile as a SQL condition on Member joined with Profile."""
-    audience = [Visibility.PUBLIC.value]
-    if viewer is not None and viewer.is_authenticated:
-        audience += [Visibility.MEMBERS.value, Visibility.GROUPS.value]
     if viewer is None or not viewer.is_authenticated:
-        return or_(Profile.profile_visibility.in_(audience), Member.role.in_(list(STAFF_ROLES)))
+        return or_(
+            Profile.profile_visibility == Visibility.PUBLIC.value,
+            Member.role.in_(list(STAFF_ROLES)),
+        )
+    audience = or_(
+        Profile.profile_visibility.in_([Visibility.PUBLIC.value, Visibility.MEMBERS.value]),
+        and_(
+            Profile.profile_visibility == Visibility.GROUPS.value,
+            shares_group_condition(viewer.id, Member.id),
+        ),
+    )
     # Members blocked either way are left out, as can_view_profile leaves them out.
     not_blocked = Member.id.not_in(blocked_ids_select(viewer.id))
     return or_(
         Member.role.in_(list(STAFF_ROLES)),
         Member.id == viewer.id,
-        and_(Profile.profile_visibility.in_(audience), not_blocked),
+        and_(audience, not_blocked),
     )
 
 
@@ -92,8 +100,8 @@ def member_directory(viewer, query: str | None):
     """A select of the members whose profiles ``viewer`` may see, by handle.
 
     The same rule as permissions.can_view_profile, in SQL so that the list pages at the
-    database: staff always, public profiles for everyone, members and "my groups" profiles
-    for logged-in members (groups do not exist yet), and the viewer's own.
+    database: staff always, public profiles for everyone, members' profiles for logged-in
+    members, "my groups" profiles for members who share a group, and the viewer's own.
     """
     statement = (
         select(Member)

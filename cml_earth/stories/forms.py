@@ -53,10 +53,25 @@ class StoryForm(Form):
         default=Visibility.MEMBERS.value,
         validators=[DataRequired(_l("Please choose who may see this."))],
     )
+    group = SelectField(
+        _l("Post it in a group"),
+        description=_l(
+            "Only members who may read the group see a story posted in it, whoever else you "
+            "chose above."
+        ),
+        validators=[Optional()],
+    )
     submission_key = _submission_key()
 
-    def __init__(self, *args, member, **kwargs):
+    def __init__(self, *args, member, groups=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if groups is None:  # editing: a story stays where it was posted
+            del self.group
+        else:
+            self.group.choices = [
+                SelectChoice("", _l("No group: on my profile and in the feed")),
+                *(SelectChoice(str(group.id), group.name) for group in groups),
+            ]
         # The member's own languages first, then every ISO 639-1 language.
         choices = language_choices()
         own = [member.locale, *member.profile.language_codes]

@@ -34,6 +34,7 @@ class Story(db.Model):
         UniqueConstraint("author_id", "submission_key"),
         Index("ix_stories_created_at_id", "created_at", "id"),
         Index("ix_stories_author_id_created_at", "author_id", "created_at"),
+        Index("ix_stories_group_id_created_at", "group_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,6 +44,8 @@ class Story(db.Model):
     language: Mapped[str] = mapped_column(String(8))
     visibility: Mapped[str] = mapped_column(String(8), default=Visibility.MEMBERS)
     submission_key: Mapped[str | None] = mapped_column(String(36))
+    # The group the story was posted to: its readers are also limited by the group's choice.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
     hug_count: Mapped[int] = mapped_column(default=0)
     high_five_count: Mapped[int] = mapped_column(default=0)
     comment_count: Mapped[int] = mapped_column(default=0)
@@ -51,6 +54,7 @@ class Story(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     author = relationship("Member", lazy="joined", innerjoin=True)
+    group = relationship("Group", lazy="joined")
 
 
 class Comment(db.Model):

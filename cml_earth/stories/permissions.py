@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..auth.permissions import can_post
+from ..groups.permissions import can_read_content
 from ..profiles.permissions import allows
 from ..social.queries import blocked_ids
 
@@ -18,6 +19,8 @@ def can_view_story(viewer, story) -> bool:
         return True
     if story.author_id in blocked_ids(viewer):
         return False
+    if story.group_id is not None and not can_read_content(viewer, story.group):
+        return False  # a group's story is never wider than the group's own choice
     return allows(story.visibility, viewer, story.author)
 
 

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..auth.permissions import can_post, verified_required
+from ..errors import DomainError
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, apply_errors
+from ..groups import permissions as group_permissions
+from ..groups import services as group_services
 from ..profiles import permissions as profile_permissions
 from ..profiles import services as profile_services
 from ..profiles.models import Visibility
@@ -83,9 +95,19 @@ def feed():
 
 
 def _story_form(story=None) -> StoryForm:
-    form = StoryForm(obj=story, member=current_user)
+    groups = None
+    if story is None:
+        groups = [
+            group
+            for group in db.session.scalars(group_services.groups_of(current_user))
+            if group_permissions.can_post(current_user, group)
+        ]
+    form = StoryForm(obj=story, member=current_user, groups=groups)
     if story is None and not form.is_submitted():
         form.submission_key.data = new_submission_key()
+        chosen = group_services.find_group(request.args.get("group") or "")
+        if chosen is not None and any(group.id == chosen.id for group in groups):
+            form.group.data = str(chosen.id)
     return form
 
 
@@ -94,16 +116,21 @@ def _story_form(story=None) -> StoryForm:
 def new_story():
     form = _story_form()
     if form.validate_on_submit():
-        story = services.publish_story(
-            current_user,
-            title=form.title.data,
-            body=form.body.data,
-            language=form.language.data,
-            visibility=form.visibility.data,
-            submission_key=form.submission_key.data or None,
-        )
-        flash(_("Your story is published."), "success")
-        return redirect(url_for("stories.story", story_id=story.id))
+        try:
+            story = services.publish_story(
+                current_user,
+                title=form.title.data,
+                body=form.body.data,
+                language=form.language.data,
+                visibility=form.visibility.data,
+                submission_key=form.submission_key.data or None,
+                group_id=int(form.group.data) if form.group.data else None,
+            )
+        except DomainError as refused:
+            apply_errors(form, refused.errors)
+        else:
+            flash(_("Your story is published."), "success")
+            return redirect(url_for("stories.story", story_id=story.id))
     status = INVALID if form.is_submitted() else 200
     return render_template("stories/edit_story.html", form=form, story=None), status
 

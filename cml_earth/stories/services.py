@@ -12,6 +12,9 @@ from ..auth.models import Member
 from ..database import utcnow
 from ..errors import DomainError
 from ..extensions import db
+from ..groups import permissions as group_permissions
+from ..groups.models import Group
+from ..groups.permissions import readable_group_ids, shares_group_condition
 from ..notifications.services import notify_comment
 from ..profiles.models import VISIBILITY_LABELS, Visibility
 from ..social.models import Block, Follow
@@ -33,19 +36,32 @@ def _not_blocked(column, viewer):
     )
 
 
+def _group_allows(viewer):
+    """Stories outside groups, or in a group whose content ``viewer`` may read."""
+    return or_(Story.group_id.is_(None), Story.group_id.in_(readable_group_ids(viewer)))
+
+
 def visible_stories(viewer):
-    """A select of the stories ``viewer`` may see: visibility and blocks; their own included.
+    """A select of the stories ``viewer`` may see: visibility, groups, blocks; their own included.
 
     The same rule as permissions.can_view_story, in SQL (subqueries, no extra round trip), so
-    that lists page at the database. Groups do not exist yet: "my groups" means every member.
+    that lists page at the database.
     """
     if not _is_member(viewer):
-        return select(Story).where(Story.visibility == Visibility.PUBLIC.value)
-    audience = [Visibility.PUBLIC.value, Visibility.MEMBERS.value, Visibility.GROUPS.value]
+        return select(Story).where(
+            Story.visibility == Visibility.PUBLIC.value, _group_allows(viewer)
+        )
+    audience = or_(
+        Story.visibility.in_([Visibility.PUBLIC.value, Visibility.MEMBERS.value]),
+        and_(
+            Story.visibility == Visibility.GROUPS.value,
+            shares_group_condition(viewer.id, Story.author_id),
+        ),
+    )
     return select(Story).where(
         or_(
             Story.author_id == viewer.id,
-            and_(Story.visibility.in_(audience), _not_blocked(Story.author_id, viewer)),
+            and_(audience, _group_allows(viewer), _not_blocked(Story.author_id, viewer)),
         )
     )
 
@@ -109,13 +125,21 @@ def publish_story(
     language: str,
     visibility: str,
     submission_key: str | None,
+    group_id: int | None = None,
 ) -> Story:
-    """Write a new story; the same form sent twice (a double click) gives the first story."""
+    """Write a new story; the same form sent twice (a double click) gives the first story.
+
+    A story posted in a group needs the author to be an active member of the open group.
+    """
     _check_visibility(visibility)
     if submission_key:
         existing = _story_with_key(author, submission_key)
         if existing is not None:
             return existing
+    if group_id is not None:
+        group = db.session.get(Group, group_id)
+        if group is None or not group_permissions.can_post(author, group):
+            raise DomainError({"group": _l("You can post only in open groups you belong to.")})
     story = Story(
         author=author,
         title=title.strip(),
@@ -123,6 +147,7 @@ def publish_story(
         language=language,
         visibility=visibility,
         submission_key=submission_key or None,
+        group_id=group_id,
     )
     db.session.add(story)
     try:
