@@ -32,24 +32,6 @@ MAX_LANGUAGES = 4
 _TOO_LONG = _l("Use at most %(max)d characters.")
 
 
-class SearchForm(Form):
-    """The search at /groups/: sent with GET, so no CSRF token."""
-
-    class Meta:
-        csrf = False
-
-    q = StringField(
-        _l("Country, group name or topic"),
-        description=_l("For example “Sverige”, “Sweden”, “SE” or “newly diagnosed”."),
-        validators=[Optional(), Length(max=MAX_QUERY_LENGTH, message=_TOO_LONG)],
-    )
-    kind = SelectField(_l("Kind of group"), validators=[Optional()])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.kind.choices = _kind_choices()
-
-
 def _kind_choices() -> list[SelectChoice]:
     return [
         SelectChoice("", _l("All kinds")),
@@ -57,20 +39,33 @@ def _kind_choices() -> list[SelectChoice]:
     ]
 
 
-class NearForm(Form):
+class _LookUpForm(Form):
+    """Sent with GET (a search changes nothing), so no CSRF token; filter by kind."""
+
     class Meta:
         csrf = False
 
-    place = StringField(
-        _l("Your city or town"),
-        description=_l("For example “Göteborg”, “Lund, Sweden” or coordinates “59.33, 18.07”."),
-        validators=[Optional(), Length(max=PLACE_MAX_LENGTH, message=_TOO_LONG)],
-    )
     kind = SelectField(_l("Kind of group"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = _kind_choices()
+
+
+class SearchForm(_LookUpForm):
+    q = StringField(
+        _l("Country, group name or topic"),
+        description=_l("For example “Sverige”, “Sweden”, “SE” or “newly diagnosed”."),
+        validators=[Optional(), Length(max=MAX_QUERY_LENGTH, message=_TOO_LONG)],
+    )
+
+
+class NearForm(_LookUpForm):
+    place = StringField(
+        _l("Your city or town"),
+        description=_l("For example “Göteborg”, “Lund, Sweden” or coordinates “59.33, 18.07”."),
+        validators=[Optional(), Length(max=PLACE_MAX_LENGTH, message=_TOO_LONG)],
+    )
 
 
 def _languages_field() -> SelectMultipleField:

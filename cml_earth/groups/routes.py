@@ -328,20 +328,30 @@ def _staff_only():
         abort(403)
 
 
-@bp.post("/<slug>/approve")
-@login_required
-def approve(slug: str):
+def _staff_button(slug: str, action, done, back):
+    """A staff button (approve, archive): CSRF checked, the service's refusal shown if any."""
     _staff_only()
     group = _group_or_404(slug)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        services.approve_group(group, current_user)
+        action(group, current_user)
     except DomainError as refused:
         flash(refused.errors[""], "warning")
     else:
-        flash(_("“%(name)s” is approved and open.", name=group.name), "success")
-    return redirect(url_for("groups.proposals"))
+        flash(done(group), "success")
+    return redirect(back(group))
+
+
+@bp.post("/<slug>/approve")
+@login_required
+def approve(slug: str):
+    return _staff_button(
+        slug,
+        services.approve_group,
+        lambda group: _("“%(name)s” is approved and open.", name=group.name),
+        lambda group: url_for("groups.proposals"),
+    )
 
 
 @bp.post("/<slug>/refuse")
@@ -371,17 +381,12 @@ def refuse(slug: str):
 @bp.post("/<slug>/archive")
 @login_required
 def archive(slug: str):
-    _staff_only()
-    group = _group_or_404(slug)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        services.archive_group(group, current_user)
-    except DomainError as refused:
-        flash(refused.errors[""], "warning")
-    else:
-        flash(_("The group is archived."), "success")
-    return redirect(url_for("groups.group", slug=group.slug))
+    return _staff_button(
+        slug,
+        services.archive_group,
+        lambda group: _("The group is archived."),
+        lambda group: url_for("groups.group", slug=group.slug),
+    )
 
 
 # --- a group --------------------------------------------------------------------------------
