@@ -50,14 +50,6 @@ def is_group_member(viewer, group) -> bool:
     return row is not None and row.status == MembershipStatus.ACTIVE
 
 
-def active_group_ids(viewer) -> frozenset[int]:
-    return frozenset(
-        group_id
-        for group_id, row in memberships_of(viewer).items()
-        if row.status == MembershipStatus.ACTIVE
-    )
-
-
 def is_staff(viewer) -> bool:
     return bool(_is_member(viewer) and viewer.is_staff)
 
