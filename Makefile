@@ -51,6 +51,9 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format cml_earth tests
 	$(BIN)/ruff check --fix .
 
+# Tests run in parallel, one process per core (at most 4): each process has its own databases.
+PYTEST_ARGS ?= -n auto --maxprocesses 4
+
 test: translations lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -67,8 +67,12 @@ def _inherited_environment() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def live_server(tmp_path: Path, env: dict | None = None, workers: int = 4) -> Iterator[LiveServer]:
-    """Migrate a database, run gunicorn with ``workers`` on it, and stop it afterwards."""
+def live_server(tmp_path: Path, env: dict | None = None, workers: int = 2) -> Iterator[LiveServer]:
+    """Migrate a database, run gunicorn with ``workers`` on it, and stop it afterwards.
+
+    Two workers unless a test needs more: each one loads the whole app and its artefacts, and
+    on a 2-core machine four of them booting at once take most of a test's time.
+    """
     instance = tmp_path / "instance"
     instance.mkdir(parents=True, exist_ok=True)
     port = free_port()
