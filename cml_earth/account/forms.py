@@ -8,7 +8,9 @@ from wtforms.validators import DataRequired, Length
 
 from ..auth.forms import (
     EMAIL_FIELD,
+    EnrolForm,
     NewPasswordForm,
+    TwoFactorForm,
     language_choices_shipped,
 )
 from ..auth.services import HEALTH_CONSENT_LABEL
@@ -66,6 +68,27 @@ class WithdrawConsentForm(Form):
     confirm = SubmitField(
         _l("Withdraw my consent and delete my health details"),
         validators=[DataRequired(_l("Please press the button to confirm."))],
+    )
+
+
+# --- Two-step sign-in ------------------------------------------------------------------------
+
+
+class EnableTwoFactorForm(EnrolForm):
+    password = PasswordField(
+        _l("Your password"), description=_l("To make sure it is you."), validators=CURRENT_PASSWORD
+    )
+
+
+class DisableTwoFactorForm(TwoFactorForm):
+    password = PasswordField(
+        _l("Your password"), description=_l("To make sure it is you."), validators=CURRENT_PASSWORD
+    )
+
+
+class RecoveryCodesForm(Form):
+    password = PasswordField(
+        _l("Your password"), description=_l("To make sure it is you."), validators=CURRENT_PASSWORD
     )
 
 

@@ -19,7 +19,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..auth import two_factor as two_factor_auth
 from ..auth.models import open_sessions_of, token_digest
+from ..auth.permissions import must_use_two_factor
+from ..auth.routes import recovery_codes_page
 from ..auth.services import HEALTH_CONSENT_TEXT
 from ..errors import DomainError
 from ..extensions import db, limiter
@@ -32,8 +35,11 @@ from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
     DeleteAccountForm,
+    DisableTwoFactorForm,
+    EnableTwoFactorForm,
     HealthConsentForm,
     PreferencesForm,
+    RecoveryCodesForm,
     WithdrawConsentForm,
 )
 
@@ -167,6 +173,94 @@ def password():
             return redirect(url_for("account.password"))
     status = INVALID if form.is_submitted() else 200
     return render_template("account/password.html", form=form), status
+
+
+# --- Two-step sign-in -----------------------------------------------------------------------
+
+#: Guessing the password or a code through these forms is as slow as at login.
+TWO_FACTOR_ATTEMPTS_LIMIT = "5 per minute;30 per hour"
+
+
+def _two_factor_limit(scope: str):
+    return limiter.limit(
+        TWO_FACTOR_ATTEMPTS_LIMIT,
+        methods=["POST"],
+        key_func=_per_member(scope),
+        deduct_when=lambda response: response.status_code >= 400,
+    )
+
+
+@bp.get("/two-factor")
+def two_factor():
+    on = current_user.has_two_factor
+    return render_template(
+        "account/two_factor.html",
+        must_keep=must_use_two_factor(current_user),
+        codes_left=two_factor_auth.unused_recovery_codes(current_user) if on else 0,
+    )
+
+
+@bp.route("/two-factor/enable", methods=["GET", "POST"])
+@_two_factor_limit("two-factor-enable")
+def enable_two_factor():
+    if current_user.has_two_factor:
+        return redirect(url_for("account.two_factor"))
+    form = EnableTwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            codes = services.enable_two_factor(
+                current_user, form.password.data, form.setup.data, form.code.data
+            )
+        except DomainError as error:
+            apply_errors(form, error.errors)
+        else:
+            return recovery_codes_page(codes, url_for("account.two_factor"))
+    enrolment, _replaced = two_factor_auth.start_enrolment(current_user, form.setup.data)
+    form.setup.data = enrolment.token
+    status = INVALID if form.is_submitted() else 200
+    page = render_template(
+        "account/two_factor_enable.html",
+        form=form,
+        enrolment=enrolment,
+        member=current_user,
+        action=url_for("account.enable_two_factor"),
+    )
+    return page, status, {"Cache-Control": "no-store"}
+
+
+@bp.route("/two-factor/disable", methods=["GET", "POST"])
+@_two_factor_limit("two-factor-disable")
+def disable_two_factor():
+    if not current_user.has_two_factor or must_use_two_factor(current_user):
+        return redirect(url_for("account.two_factor"))
+    form = DisableTwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            services.disable_two_factor(current_user, form.password.data, form.code.data)
+        except DomainError as error:
+            apply_errors(form, error.errors)
+        else:
+            flash(_("Two-step sign-in is off."), "success")
+            return redirect(url_for("account.two_factor"))
+    status = INVALID if form.is_submitted() else 200
+    return render_template("account/two_factor_disable.html", form=form), status
+
+
+@bp.route("/two-factor/recovery-codes", methods=["GET", "POST"])
+@_two_factor_limit("two-factor-codes")
+def new_recovery_codes():
+    if not current_user.has_two_factor:
+        return redirect(url_for("account.two_factor"))
+    form = RecoveryCodesForm()
+    if form.validate_on_submit():
+        try:
+            codes = services.regenerate_recovery_codes(current_user, form.password.data)
+        except DomainError as error:
+            apply_errors(form, error.errors)
+        else:
+            return recovery_codes_page(codes, url_for("account.two_factor"))
+    status = INVALID if form.is_submitted() else 200
+    return render_template("account/recovery_codes_new.html", form=form), status
 
 
 @bp.route("/health-consent", methods=["GET", "POST"])

@@ -1,4 +1,4 @@
-"""Changes to account settings: preferences, email address, password and health-data consent."""
+"""Changes to account settings: preferences, email, password, two-step sign-in, health consent."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
-from ..auth import passwords, tokens
+from ..auth import passwords, tokens, two_factor
 from ..auth.models import Consent, ConsentPurpose, Member, email_key
+from ..auth.permissions import must_use_two_factor
 from ..auth.services import end_sessions, find_by_email, give_consent
 from ..database import read_before_writing, utcnow
 from ..errors import DomainError
@@ -231,3 +232,37 @@ def withdraw_health_consent(member: Member) -> bool:
             health_details_deleted=had_details,
         )
     return bool(withdrawn)
+
+
+# --- two-step sign-in -----------------------------------------------------------------------
+
+
+def _check_password(member: Member, password: str) -> None:
+    # The password check is slow: it must not hold the write lock (see read_before_writing).
+    with read_before_writing():
+        password_hash = member.password_hash
+    if not passwords.verify_password(password_hash, password):
+        raise DomainError({"password": WRONG_PASSWORD})
+
+
+def enable_two_factor(member: Member, password: str, setup: str, code: str) -> list[str]:
+    """Turn two-step sign-in on once the password and a code from the new app are right.
+
+    Every other login ends; returns the recovery codes to show once.
+    """
+    _check_password(member, password)
+    return two_factor.enable(member, setup, code, keep_token=getattr(member, "session_token", None))
+
+
+def disable_two_factor(member: Member, password: str, code: str) -> None:
+    """Turn it off, with the password and a current code (or a recovery code)."""
+    if must_use_two_factor(member):
+        raise DomainError({"": _l("Staff accounts must keep two-step sign-in on.")})
+    _check_password(member, password)
+    two_factor.check_code(member, code)
+    two_factor.disable(member)
+
+
+def regenerate_recovery_codes(member: Member, password: str) -> list[str]:
+    _check_password(member, password)
+    return two_factor.regenerate_recovery_codes(member)

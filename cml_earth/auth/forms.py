@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -192,4 +193,35 @@ class NewPasswordForm(Form):
             DataRequired(_l("Please repeat the password.")),
             EqualTo("password", _l("The two passwords are not the same.")),
         ],
+    )
+
+
+# --- two-step sign-in -----------------------------------------------------------------------
+
+CODE_VALIDATORS = [
+    DataRequired(_l("Please enter the code.")),
+    Length(max=64, message=_l("Use at most %(max)d characters.")),
+]
+
+
+class TwoFactorForm(Form):
+    code = StringField(
+        _l("Code"),
+        description=_l("The 6-digit code your authenticator app shows, or a recovery code."),
+        validators=CODE_VALIDATORS,
+        filters=[strip],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},
+    )
+
+
+class EnrolForm(Form):
+    """Confirm the new authenticator with a code it shows; the secret rides signed in ``setup``."""
+
+    setup = HiddenField(validators=[Length(max=1024)])
+    code = StringField(
+        _l("Code from your app"),
+        description=_l("Type the 6-digit code the app shows for CML Earth."),
+        validators=CODE_VALIDATORS,
+        filters=[strip],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
     )

@@ -8,7 +8,7 @@ import unicodedata
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..database import UTCDateTime, utcnow
@@ -77,6 +77,17 @@ class Member(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Mail about activity: each event, a daily or weekly digest, or never (the default).
     notification_email: Mapped[str] = mapped_column(String(8), default="never")
+    # Two-step sign-in (auth/two_factor.py): the authenticator's base32 secret, set once the
+    # member has confirmed a code from it, and the last time step used (a code works only once).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column()
+    # Moderation: a silenced member cannot post until then; a suspended one cannot log in.
+    silenced_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sponsor staff designated by an admin to the safety (pharmacovigilance) team; admins always
+    # are. Only they read side-effect cases.
+    safety_access: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -120,9 +131,25 @@ class Member(UserMixin, db.Model):
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
 
+    @property
+    def has_safety_access(self) -> bool:
+        return self.role == Role.ADMIN or (self.role == Role.SPONSOR and self.safety_access)
+
+    @property
+    def is_silenced(self) -> bool:
+        return self.silenced_until is not None and self.silenced_until > utcnow()
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > utcnow()
+
     def has_consent(self, purpose: ConsentPurpose) -> bool:
         """Whether a consent for ``purpose`` is in force (given and not withdrawn)."""
         return any(c.purpose == purpose and c.withdrawn_at is None for c in self.consents)
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def has_health_consent(self) -> bool:
@@ -196,3 +223,16 @@ class Consent(db.Model):
     method: Mapped[str] = mapped_column(String(64))
 
     member: Mapped[Member | None] = relationship(back_populates="consents")
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator (a lost phone); kept only hashed."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("member_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,13 +5,21 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import flash, redirect, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
 
 def can_post(member) -> bool:
-    """Members may write only once they have confirmed their email address."""
-    return bool(member and member.is_authenticated and member.is_verified)
+    """Members may write once they have confirmed their email address, unless silenced."""
+    return bool(
+        member and member.is_authenticated and member.is_verified and not member.is_silenced
+    )
+
+
+def must_use_two_factor(member) -> bool:
+    """Staff (sponsor, safety, admin) log in with a code from an authenticator app, always."""
+    return bool(member and member.is_staff)
 
 
 def verified_required(view):
@@ -21,6 +29,10 @@ def verified_required(view):
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if current_user.is_verified and current_user.is_silenced:
+            until = format_datetime(current_user.silenced_until, "long")
+            flash(_("Moderators have paused your posting until %(date)s.", date=until), "warning")
+            return redirect(url_for("moderation.decisions"))
         if not can_post(current_user):
             flash(
                 _("Please confirm your email address before you post. We can send the link again."),

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
@@ -10,9 +20,16 @@ from flask_login import current_user, login_required
 from ..errors import DomainError
 from ..extensions import limiter
 from ..forms import EmptyForm, apply_errors
-from ..security import safe_next
-from . import services
-from .forms import LoginForm, NewPasswordForm, RegistrationForm, ResetRequestForm
+from ..security import is_safe_redirect, safe_next
+from . import services, two_factor
+from .forms import (
+    EnrolForm,
+    LoginForm,
+    NewPasswordForm,
+    RegistrationForm,
+    ResetRequestForm,
+    TwoFactorForm,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -133,9 +150,140 @@ def login():
         except DomainError as error:
             apply_errors(form, error.errors)
         else:
+            if two_factor.needed_at_login(member):
+                # Not logged in yet: the code (or setting up the app) comes first.
+                two_factor.begin_pending(
+                    member, remember=form.remember.data, next_url=safe_next("")
+                )
+                if member.has_two_factor:
+                    return redirect(url_for("auth.two_factor_login"))
+                return redirect(url_for("auth.two_factor_setup"))
             services.log_in(member, remember=form.remember.data)
             return redirect(safe_next(url_for("main.home")))
     return render_template("auth/login.html", form=form), INVALID if form.is_submitted() else 200
+
+
+# --- two-step sign-in -----------------------------------------------------------------------
+
+#: Guessing a 6-digit code: a few tries a minute per member and per address, as at login.
+TWO_FACTOR_LIMIT_PER_MEMBER = "5 per minute;20 per hour;50 per day"
+TWO_FACTOR_LIMIT_PER_ADDRESS = "20 per minute;200 per hour"
+CODE_FAILED = "_two_factor_failed"
+
+
+def _two_factor_limit(name: str, default: str):
+    return lambda: current_app.config.get(name, default)
+
+
+def _code_failed(_response) -> bool:
+    return g.get(CODE_FAILED, False)
+
+
+def _two_factor_limits(view):
+    view = limiter.limit(
+        _two_factor_limit("TWO_FACTOR_LIMIT_PER_ADDRESS", TWO_FACTOR_LIMIT_PER_ADDRESS),
+        methods=["POST"],
+        deduct_when=_code_failed,
+    )(view)
+    return limiter.limit(
+        _two_factor_limit("TWO_FACTOR_LIMIT_PER_MEMBER", TWO_FACTOR_LIMIT_PER_MEMBER),
+        methods=["POST"],
+        key_func=lambda: f"two-factor|{two_factor.pending_member_id()}",
+        deduct_when=_code_failed,
+    )(view)
+
+
+def _log_in_again():
+    flash(_("Please log in again."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _after_login(next_url: str):
+    return redirect(next_url if is_safe_redirect(next_url) else url_for("main.home"))
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@_two_factor_limits
+def two_factor_login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    member = two_factor.pending_member()
+    if member is None:
+        return _log_in_again()
+    if not member.has_two_factor:
+        return redirect(url_for("auth.two_factor_setup"))
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            kind = two_factor.check_code(member, form.code.data)
+        except DomainError as error:
+            g.setdefault(CODE_FAILED, True)
+            if two_factor.count_failure():
+                flash(_("Too many wrong codes. Please log in again."), "warning")
+                return redirect(url_for("auth.login"))
+            apply_errors(form, error.errors)
+        else:
+            next_url = two_factor.finish_pending(member)
+            if kind == "recovery":
+                flash(_("You used a recovery code. Each code works only once."), "warning")
+            return _after_login(next_url)
+    elif form.is_submitted():
+        g.setdefault(CODE_FAILED, True)
+    status = INVALID if form.is_submitted() else 200
+    return render_template("auth/two_factor.html", form=form), status
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+@_two_factor_limits
+def two_factor_setup():
+    """Staff who have no authenticator yet set one up before their first login completes."""
+    if current_user.is_authenticated:
+        return redirect(url_for("account.two_factor"))
+    member = two_factor.pending_member()
+    if member is None:
+        return _log_in_again()
+    if member.has_two_factor:
+        return redirect(url_for("auth.two_factor_login"))
+    form = EnrolForm()
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.enable(member, form.setup.data, form.code.data)
+        except DomainError as error:
+            g.setdefault(CODE_FAILED, True)
+            apply_errors(form, error.errors)
+        else:
+            next_url = two_factor.finish_pending(member)
+            return recovery_codes_page(codes, next_url or url_for("main.home"))
+    elif form.is_submitted():
+        g.setdefault(CODE_FAILED, True)
+    enrolment, _replaced = two_factor.start_enrolment(member, form.setup.data)
+    form.setup.data = enrolment.token
+    status = INVALID if form.is_submitted() else 200
+    response = current_app.make_response(
+        (
+            render_template(
+                "auth/two_factor_setup.html",
+                form=form,
+                enrolment=enrolment,
+                member=member,
+                action=url_for("auth.two_factor_setup"),
+            ),
+            status,
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def recovery_codes_page(codes: list[str], continue_url: str):
+    """The recovery codes, shown once: never cached, never stored readable."""
+    if not is_safe_redirect(continue_url):
+        continue_url = url_for("main.home")
+    response = current_app.make_response(
+        render_template("auth/recovery_codes.html", codes=codes, continue_url=continue_url)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/logout")

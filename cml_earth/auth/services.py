@@ -29,6 +29,7 @@ from .models import (
     token_digest,
     username_key,
 )
+from .permissions import must_use_two_factor
 
 #: The words a member agrees to when giving health-data consent; hashed into the consent record.
 HEALTH_CONSENT_LABEL = _l("I consent to CML Earth processing my health data.")
@@ -366,6 +367,11 @@ def load_session(token: str) -> Member | None:
     if row is None:
         return None
     member = row[0]
+    if must_use_two_factor(member) and not member.has_two_factor:
+        # A staff session from before two-step sign-in was required counts for nothing: the
+        # member logs in again and sets it up first. (Turning it on ends the older sessions, so
+        # this one never comes back to life.)
+        return None
     member.session_token = token
     return member
 
