@@ -1,0 +1,1 @@
+"""Help pages anyone can read: crisis contacts, reporting a side effect, who runs the community."""
