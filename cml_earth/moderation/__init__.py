@@ -1,0 +1,1 @@
+"""Moderation: reports and notices, the review queue, statements of reasons and appeals."""
