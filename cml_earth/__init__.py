@@ -95,10 +95,15 @@ def register_blueprints(app: Flask) -> None:
     from .account.routes import bp as account
     from .auth.routes import bp as auth
     from .groups.routes import bp as groups
+    from .help.routes import bp as help_pages
     from .main.routes import bp as main
+    from .moderation.member_routes import bp as staff_members
+    from .moderation.report_routes import bp as reports
+    from .moderation.routes import bp as moderation
     from .notifications.routes import bp as notifications
     from .profiles.routes import bp as profiles
     from .reactions.routes import bp as reactions
+    from .safety.routes import bp as safety
     from .search.routes import bp as search
     from .social.routes import bp as social
     from .stories.routes import bp as stories
@@ -113,6 +118,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications)
     app.register_blueprint(search)
     app.register_blueprint(groups, url_prefix="/groups")
+    app.register_blueprint(help_pages)
+    app.register_blueprint(moderation, url_prefix="/moderation")
+    app.register_blueprint(reports)
+    app.register_blueprint(staff_members, url_prefix="/moderation/members")
+    app.register_blueprint(safety, url_prefix="/safety")
 
 
 def register_template_globals(app: Flask) -> None:

@@ -86,6 +86,7 @@ def users_create(email: str, username: str, role: str, password: str) -> None:
         raise click.ClickException(" ".join(str(m) for m in error.errors.values())) from None
     db.session.commit()
     click.echo(f"Created {role} {member.username} <{member.email}>.")
+    click.echo("At their first login they set up an authenticator app (two-factor sign-in).")
 
 
 @notifications.command("send-digests")

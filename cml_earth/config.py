@@ -22,6 +22,7 @@ ENVIRONMENT_KEYS: dict[str, type] = {
     "MAIL_USE_SSL": bool,
     "MAIL_DEFAULT_SENDER": str,
     "SPONSOR_NAME": str,
+    "SPONSOR_SAFETY_EMAIL": str,
     "SUPPORT_EMAIL": str,
     "SITE_URL": str,
     "TRUSTED_PROXIES": int,
@@ -40,6 +41,8 @@ class Defaults:
 
     ENV_NAME = "production"
     SPONSOR_NAME = "Example Pharma AB"
+    # Where members report side effects to the sponsor's drug safety team (the help pages).
+    SPONSOR_SAFETY_EMAIL = "drug.safety@example-pharma.invalid"
     SITE_NAME = "CML Earth"
     # Where members write when something is wrong with their account (named in security mails).
     SUPPORT_EMAIL = "support@cml-earth.invalid"
@@ -127,6 +130,23 @@ class Defaults:
     GROUP_PROPOSAL_LIMIT_PER_MEMBER = "5 per day"
     GROUP_JOIN_LIMIT_PER_MEMBER = "30 per hour"
 
+    # Moderation: reports from this many different members hide a post until staff look; items
+    # left open this long are marked overdue for every staff member.
+    MODERATION_AUTO_HIDE_REPORTS = 3
+    MODERATION_OVERDUE_HOURS = 48
+    # Side-effect cases: day zero and reporting deadlines are calendar days in this zone.
+    SAFETY_TIMEZONE = "Europe/Stockholm"
+    REPORT_LIMIT_PER_MEMBER = "30 per hour"
+    # New members (trust level 0): for their first days and until this many of their posts are
+    # published, posts with links wait for staff and they post at most so often a day.
+    NEW_MEMBER_DAYS = 3
+    NEW_MEMBER_PUBLISHED_POSTS = 2
+    NEW_MEMBER_POSTS_PER_DAY = 10
+    # Staff do not send hugs or high-fives to members' content (no endorsement of posts that
+    # name the sponsor's medicines).
+    STAFF_REACTIONS_BLOCKED = True
+    NOTICE_LIMIT_PER_ADDRESS = "10 per hour"
+
     # Texts whose acceptance is recorded: bump the version when the words change.
     HEALTH_CONSENT_VERSION = "2026-11-1"
     GUIDELINES_VERSION = "2026-11-1"
@@ -150,6 +170,9 @@ class Testing(Development):
     ARGON2_PARALLELISM = 1
     MAIL_BACKEND = "locmem"
     SECRET_KEY = "testing-" + "x" * 40
+    # Test members are minutes old: the new-member limits are switched on by the tests of them.
+    NEW_MEMBER_DAYS = 0
+    NEW_MEMBER_PUBLISHED_POSTS = 0
 
 
 ENVIRONMENTS = {"production": Defaults, "development": Development, "testing": Testing}

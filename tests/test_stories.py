@@ -535,23 +535,6 @@ def test_profile_with_stories_costs_the_same_with_ten_times_the_data(
     assert sum("FROM stories" in statement for statement in queries.statements) == 1
 
 
-# --- demo -----------------------------------------------------------------------------------
-
-
-def test_demo_seed_writes_stories_and_words_once(app, runner):
-    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
-    stories, comments = count(app, Story), count(app, Comment)
-    assert stories >= 40
-    assert comments >= 20
-    with app.app_context():
-        languages = set(db.session.scalars(select(Story.language).distinct()))
-    assert languages >= {"sv", "en"}
-    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
-    assert (count(app, Story), count(app, Comment)) == (stories, comments)
-    counted = scalar(app, select(func.sum(Story.comment_count)))
-    assert counted == comments
-
-
 def test_a_racing_double_submit_meets_the_unique_constraint(app, patient, monkeypatch):
     """The second request checked before the first committed: the savepoint catches it."""
     from cml_earth.auth.models import Member

@@ -20,7 +20,7 @@ demo = AppGroup("demo", help="Demo data for trying the site.")
 )
 def seed_command(allow_production: bool) -> None:
     """Create the demo community (safe to run again: existing members are kept)."""
-    from .services import seed
+    from .services import enrol_staff_authenticators, seed
 
     if current_app.config["ENV_NAME"] == "production" and not allow_production:
         raise click.ClickException(
@@ -28,6 +28,7 @@ def seed_command(allow_production: bool) -> None:
             "(use --allow-production if you really mean it)."
         )
     logins = seed()
+    authenticators = enrol_staff_authenticators()
     db.session.commit()
     click.echo(f"Demo community ready: {len(logins)} accounts, all with password {DEMO_PASSWORD!r}")
     for username, email, role in logins:
@@ -38,3 +39,6 @@ def seed_command(allow_production: bool) -> None:
         ):
             click.echo(f"  {role:<9} {username:<20} {email}")
     click.echo("  ... and the others listed in cml_earth/demo/data.py (log in with username).")
+    # Staff log in with a code too; these secrets are public, like the demo password.
+    for username, secret, uri in authenticators:
+        click.echo(f"  Authenticator for {username}: secret {secret}  {uri}")

@@ -27,6 +27,7 @@ from ..profiles.models import SENSITIVE_FIELDS, Profile, Visibility
 from ..profiles.services import HEALTH_FIELDS, update_privacy, update_profile
 from .data import DEMO_PASSWORD, MEMBERS, PROFILES, STAFF, DemoProfile, email_for
 from .group_data import QUIET_STORIES
+from .moderation import seed_moderation
 
 PRIVACY_FIELDS = ("profile", *SENSITIVE_FIELDS)
 DEMO_NAMESPACE = uuid.UUID("0f3c6a52-5b1e-4c1e-9a55-cdbf2f6f1e11")
@@ -54,9 +55,17 @@ def seed() -> list[tuple[str, str, str]]:
         if username_key(username) not in existing:
             _member(username, email, role, password_hash, now - timedelta(days=400), None, "en")
     fill_profiles()
-    seed_stories()
-    seed_groups()
-    seed_reactions()
+    config = current_app.config
+    limits = config["NEW_MEMBER_DAYS"], config["NEW_MEMBER_PUBLISHED_POSTS"]
+    # The demo's members have been around for months: nothing they wrote waits as a newcomer's.
+    config["NEW_MEMBER_DAYS"] = config["NEW_MEMBER_PUBLISHED_POSTS"] = 0
+    try:
+        seed_stories()
+        seed_groups()
+        seed_moderation(password_hash, _demo_key)
+        seed_reactions()
+    finally:
+        config["NEW_MEMBER_DAYS"], config["NEW_MEMBER_PUBLISHED_POSTS"] = limits
     return logins
 
 
@@ -463,7 +472,8 @@ def demo_picture(username: str, size: int = 512) -> bytes:
             blur,
         )
     buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
+    # Light compression: save_avatar decodes it straight away (the pixels are the same).
+    picture.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 
@@ -501,3 +511,29 @@ def _member(username, email, role, password_hash, joined, country, locale) -> Me
     db.session.add(member)
     db.session.flush()
     return member
+
+
+def demo_totp_secret(username: str) -> str:
+    """A demo staff account's authenticator secret: fixed and public, like the demo password."""
+    import base64
+
+    digest = hashlib.sha256(f"cml-earth-demo-totp:{username}".encode()).digest()
+    return base64.b32encode(digest[:20]).decode()
+
+
+def enrol_staff_authenticators() -> list[tuple[str, str, str]]:
+    """Turn two-step sign-in on for the demo staff; returns (username, secret, otpauth URI)."""
+    from ..auth import two_factor
+
+    enrolled = []
+    for username, _email, _role in STAFF:
+        member = db.session.scalar(
+            select(Member).where(Member.username_key == username_key(username))
+        )
+        if member is None:
+            continue
+        secret = demo_totp_secret(username)
+        if member.totp_secret != secret or member.totp_enabled_at is None:
+            two_factor.enrol_directly(member, secret)
+        enrolled.append((username, secret, two_factor.provisioning_uri(member, secret)))
+    return enrolled

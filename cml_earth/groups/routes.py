@@ -21,6 +21,8 @@ from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import EmptyForm, apply_errors
 from ..i18n import country_name
+from ..moderation.actions import decide_proposal
+from ..moderation.models import Action
 from ..stories.models import Story
 from . import permissions, services, worldmap
 from .countries import find_countries, find_country, is_country_code
@@ -346,7 +348,7 @@ def _staff_button(slug: str, action, done, back):
 def approve(slug: str):
     return _staff_button(
         slug,
-        services.approve_group,
+        lambda group, staff: decide_proposal(group, staff, Action.APPROVE_GROUP),
         lambda group: _("“%(name)s” is approved and open.", name=group.name),
         lambda group: url_for("groups.proposals"),
     )
@@ -368,7 +370,7 @@ def refuse(slug: str):
             refusing=group.id,
         ), INVALID
     try:
-        services.refuse_group(group, current_user, form.note.data)
+        decide_proposal(group, current_user, Action.REFUSE_GROUP, form.note.data)
     except DomainError as refused:
         flash(refused.errors[""], "warning")
     else:

@@ -317,6 +317,10 @@ def propose_group(
             raise NationalGroupExists(existing) from None
         raise DomainError({"name": _l("Please try again: the address was just taken.")}) from None
     record("group.proposed", member=founder, actor=founder, group_id=group.id, group_kind=kind)
+    from ..moderation.models import Source, Target
+    from ..moderation.services import open_item_for
+
+    open_item_for(Target.GROUP, group, Source.PROPOSAL)  # staff decide on it from their queue
     return group
 
 
@@ -383,6 +387,9 @@ def archive_group(group: Group, staff: Member) -> None:
     )
     db.session.flush()
     record("group.archived", actor=staff, group_id=group.id)
+    from ..moderation.log import log_action
+
+    log_action(staff, "archive_group", target_type="group", target_id=group.id)
 
 
 # --- membership -----------------------------------------------------------------------------

@@ -21,6 +21,9 @@ class NotificationKind(enum.StrEnum):
     GROUP_REFUSED = "group_refused"
     JOIN_REQUEST = "join_request"  # to a group's moderators: someone asks to join
     JOIN_ACCEPTED = "join_accepted"  # to the member who asked
+    DECISION = "decision"  # moderators restricted the member's content or account
+    APPEAL_DECIDED = "appeal_decided"  # staff decided the member's appeal
+    CONTACT_REQUEST = "contact_request"  # the safety team asks to contact the member
 
 
 class EmailFrequency(enum.StrEnum):
@@ -49,6 +52,11 @@ class Notification(db.Model):
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderation_decisions.id", ondelete="CASCADE")
+    )
+    # A contact request from the safety team is about one side-effect case.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("safety_cases.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Mail state: a sender claims unsent notifications with a batch id (one UPDATE), then marks
@@ -60,3 +68,4 @@ class Notification(db.Model):
     actor = relationship("Member", foreign_keys=[actor_id], lazy="joined")
     story = relationship("Story", lazy="joined")
     group = relationship("Group", lazy="joined")
+    decision = relationship("Decision", lazy="joined")

@@ -124,6 +124,33 @@ def notify_group(recipient_id: int, actor: Member, kind: NotificationKind, group
     _create(recipient_id, actor, kind, group_id=group.id)
 
 
+def notify_decision(decision, kind: NotificationKind = NotificationKind.DECISION) -> None:
+    """Tell a member about a moderation decision or its appeal; staff stay unnamed."""
+    recipient = db.session.get(Member, decision.member_id)
+    if recipient is None:
+        return
+    notification = Notification(recipient_id=recipient.id, kind=kind.value, decision_id=decision.id)
+    db.session.add(notification)
+    db.session.flush()
+    if recipient.notification_email == EmailFrequency.EACH:
+        _queue_each_event_mail(recipient, notification)
+
+
+def notify_contact_request(recipient_id: int, case_id: int) -> Notification | None:
+    """Ask a member whether the safety team may contact them about a side-effect case."""
+    recipient = db.session.get(Member, recipient_id)
+    if recipient is None:
+        return None
+    notification = Notification(
+        recipient_id=recipient.id, kind=NotificationKind.CONTACT_REQUEST.value, case_id=case_id
+    )
+    db.session.add(notification)
+    db.session.flush()
+    if recipient.notification_email == EmailFrequency.EACH:
+        _queue_each_event_mail(recipient, notification)
+    return notification
+
+
 def withdraw_reaction_notification(reaction) -> int:
     """Delete the notification of a hug or high-five taken back, unless read or mailed already.
 
@@ -228,6 +255,12 @@ def mark_all_read(member) -> int:
 def _message(notification: Notification) -> str:
     """The translated sentence, placeholders still in it."""
     kind = notification.kind
+    if kind == NotificationKind.DECISION:
+        return _("Moderators took a decision about your content or account. Read why.")
+    if kind == NotificationKind.APPEAL_DECIDED:
+        return _("Staff have decided on your appeal.")
+    if kind == NotificationKind.CONTACT_REQUEST:
+        return _("The sponsor's safety team asks whether they may contact you about a post.")
     if kind == NotificationKind.GROUP_APPROVED:
         return _("Your group “%(title)s” is approved and open. You are its first moderator.")
     if kind == NotificationKind.GROUP_REFUSED:
@@ -279,6 +312,12 @@ def describe_text(notification: Notification) -> str:
 def link_of(notification: Notification, viewer, external: bool = False) -> str | None:
     """Where the notification leads: the group, the story (at the word of support), or the
     actor."""
+    if notification.decision_id is not None:
+        return _url("moderation.decision", external, decision_id=notification.decision_id)
+    if notification.kind == NotificationKind.CONTACT_REQUEST:
+        if notification.case_id is None:
+            return None
+        return _url("safety.consent", external, case_id=notification.case_id)
     group = notification.group
     if group is not None:
         if notification.kind == NotificationKind.JOIN_REQUEST:

@@ -119,6 +119,9 @@ class Profile(db.Model):
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Hidden by moderation: the profile is gone for everyone but its member and staff.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(String(8))
 
     member = relationship("Member", back_populates="profile")
 

@@ -39,6 +39,9 @@ def can_view_profile(viewer, member) -> bool:
         return True  # sponsor staff are always identifiable (and cannot be blocked)
     if member.id in blocked_ids(viewer):
         return False  # blocked either way: each is a 404 to the other
+    if member.profile.hidden_at is not None and not _is_self(viewer, member):
+        # Hidden by moderation: its member and staff only.
+        return bool(viewer is not None and viewer.is_authenticated and viewer.is_staff)
     return allows(member.profile.profile_visibility, viewer, member)
 
 

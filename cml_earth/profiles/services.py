@@ -77,7 +77,10 @@ def profile_visible(viewer):
     """permissions.can_view_profile as a SQL condition on Member joined with Profile."""
     if viewer is None or not viewer.is_authenticated:
         return or_(
-            Profile.profile_visibility == Visibility.PUBLIC.value,
+            and_(
+                Profile.profile_visibility == Visibility.PUBLIC.value,
+                Profile.hidden_at.is_(None),
+            ),
             Member.role.in_(list(STAFF_ROLES)),
         )
     audience = or_(
@@ -92,7 +95,7 @@ def profile_visible(viewer):
     return or_(
         Member.role.in_(list(STAFF_ROLES)),
         Member.id == viewer.id,
-        and_(audience, not_blocked),
+        and_(audience, not_blocked, *([] if viewer.is_staff else [Profile.hidden_at.is_(None)])),
     )
 
 

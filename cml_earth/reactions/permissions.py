@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from ..auth.models import Member
 from ..auth.permissions import can_post
 from ..profiles.permissions import can_view_profile
@@ -36,7 +38,7 @@ def can_react(viewer, target) -> bool:
     """Verified members, not staff (no endorsement: DOMAIN.md), never to themselves."""
     return (
         can_post(viewer)
-        and not viewer.is_staff
+        and not (viewer.is_staff and current_app.config["STAFF_REACTIONS_BLOCKED"])
         and not is_own(viewer, target)
         and can_see_target(viewer, target)
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, literal, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -88,11 +89,13 @@ def check_may_react(sender, target) -> None:
     """Raise TargetNotFound or ReactionRefused unless ``sender`` may react to ``target``."""
     if not can_see_target(sender, target):
         raise TargetNotFound()
+    if sender.is_verified and sender.is_silenced:
+        raise ReactionRefused(_l("Moderators have paused your posting and reactions for now."))
     if not can_post(sender):
         raise ReactionRefused(
             _l("Please confirm your email address before you send hugs and high-fives.")
         )
-    if sender.is_staff:
+    if sender.is_staff and current_app.config["STAFF_REACTIONS_BLOCKED"]:
         raise ReactionRefused(
             _l(
                 "Sponsor staff and administrators do not send hugs or high-fives: coming from "

@@ -5,7 +5,15 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..forms import Form
@@ -19,6 +27,11 @@ UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 def _submission_key() -> HiddenField:
     # A new random key per form shown: the database refuses a second row with the same key.
     return HiddenField(validators=[Optional(), Regexp(UUID_PATTERN)])
+
+
+def _personal_details_ok() -> BooleanField:
+    # Shown only after the privacy check found contact details: the author confirms or edits.
+    return BooleanField(_l("I have checked: publish it with these details"))
 
 
 def new_submission_key() -> str:
@@ -62,6 +75,7 @@ class StoryForm(Form):
         validators=[Optional()],
     )
     submission_key = _submission_key()
+    personal_details_ok = _personal_details_ok()
 
     def __init__(self, *args, member, groups=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,3 +108,4 @@ class CommentForm(Form):
         ],
     )
     submission_key = _submission_key()
+    personal_details_ok = _personal_details_ok()

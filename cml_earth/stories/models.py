@@ -52,6 +52,9 @@ class Story(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Hidden by moderation (see moderation.hiding): gone for everyone but its author and staff.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(String(8))
 
     author = relationship("Member", lazy="joined", innerjoin=True)
     group = relationship("Group", lazy="joined")
@@ -78,6 +81,8 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(String(8))
 
     story = relationship("Story")
     author = relationship("Member", lazy="joined", innerjoin=True)

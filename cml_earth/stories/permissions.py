@@ -12,11 +12,17 @@ def _is_author(viewer, thing) -> bool:
     return bool(viewer is not None and viewer.is_authenticated and viewer.id == thing.author_id)
 
 
+def _is_staff(viewer) -> bool:
+    return bool(viewer is not None and viewer.is_authenticated and viewer.is_staff)
+
+
 def can_view_story(viewer, story) -> bool:
     if story is None:
         return False
     if _is_author(viewer, story):
         return True
+    if story.hidden_at is not None and not _is_staff(viewer):
+        return False  # hidden by moderation: its author and staff only
     if story.author_id in blocked_ids(viewer):
         return False
     if story.group_id is not None and not can_read_content(viewer, story.group):
@@ -36,6 +42,8 @@ def can_comment(viewer, story) -> bool:
 def can_view_comment(viewer, comment) -> bool:
     if _is_author(viewer, comment):
         return True
+    if comment.hidden_at is not None and not _is_staff(viewer):
+        return False
     return comment.author_id not in blocked_ids(viewer) and can_view_story(viewer, comment.story)
 
 

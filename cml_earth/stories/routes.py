@@ -21,6 +21,7 @@ from ..extensions import db
 from ..forms import EmptyForm, apply_errors
 from ..groups import permissions as group_permissions
 from ..groups import services as group_services
+from ..moderation import screening
 from ..profiles import permissions as profile_permissions
 from ..profiles import services as profile_services
 from ..profiles.models import Visibility
@@ -111,11 +112,33 @@ def _story_form(story=None) -> StoryForm:
     return form
 
 
+def _unconfirmed_details(form, *texts: str) -> list[str]:
+    """Personal details in the post that the author has not yet seen and confirmed."""
+    return [] if form.personal_details_ok.data else screening.personal_details(*texts)
+
+
+def _after_writing(post, url: str):
+    """Where the author goes next: the crisis contacts at once when the post spoke of self-harm;
+    a word when a new member's post waits for staff."""
+    result = getattr(post, "screening", None) or screening.Screening()
+    if result.held:
+        flash(_("Your post waits for a quick look by staff because it has links: new members' "
+                "links are checked first. Only you can see it until then."), "info")  # fmt: skip
+    if result.crisis:
+        flash(_("Thank you for sharing this. If you are having a hard time, you do not have to "
+                "face it alone: these people can help right now."), "info")  # fmt: skip
+        return redirect(url_for("help.crisis"))
+    return redirect(url)
+
+
 @bp.route("/stories/new", methods=["GET", "POST"])
 @verified_required
 def new_story():
     form = _story_form()
-    if form.validate_on_submit():
+    details = []
+    if form.validate_on_submit() and not (
+        details := _unconfirmed_details(form, form.title.data, form.body.data)
+    ):
         try:
             story = services.publish_story(
                 current_user,
@@ -130,12 +153,14 @@ def new_story():
             apply_errors(form, refused.errors)
         else:
             flash(_("Your story is published."), "success")
-            return redirect(url_for("stories.story", story_id=story.id))
+            return _after_writing(story, url_for("stories.story", story_id=story.id))
     status = INVALID if form.is_submitted() else 200
-    return render_template("stories/edit_story.html", form=form, story=None), status
+    return render_template(
+        "stories/edit_story.html", form=form, story=None, personal_details=details
+    ), status
 
 
-def _render_story(story, comment_form=None, status=200):
+def _render_story(story, comment_form=None, status=200, personal_details=()):
     comments = db.session.scalars(services.visible_comments(current_user, story)).all()
     if comment_form is None and permissions.can_comment(current_user, story):
         comment_form = CommentForm(formdata=None, submission_key=new_submission_key())
@@ -145,6 +170,7 @@ def _render_story(story, comment_form=None, status=200):
         comments=comments,
         comment_form=comment_form,
         button_form=EmptyForm(),
+        personal_details=personal_details,
     ), status
 
 
@@ -158,7 +184,10 @@ def story(story_id: int):
 def edit_story(story_id: int):
     story = _own_story_or_error(story_id)
     form = _story_form(story)
-    if form.validate_on_submit():
+    details = []
+    if form.validate_on_submit() and not (
+        details := _unconfirmed_details(form, form.title.data, form.body.data)
+    ):
         services.edit_story(
             story,
             title=form.title.data,
@@ -167,9 +196,11 @@ def edit_story(story_id: int):
             visibility=form.visibility.data,
         )
         flash(_("Your story is saved."), "success")
-        return redirect(url_for("stories.story", story_id=story.id))
+        return _after_writing(story, url_for("stories.story", story_id=story.id))
     status = INVALID if form.is_submitted() else 200
-    return render_template("stories/edit_story.html", form=form, story=story), status
+    return render_template(
+        "stories/edit_story.html", form=form, story=story, personal_details=details
+    ), status
 
 
 @bp.route("/stories/<int:story_id>/delete", methods=["GET", "POST"])
@@ -193,11 +224,20 @@ def comment(story_id: int):
     form = CommentForm()
     if not form.validate_on_submit():
         return _render_story(story, form, INVALID)
-    created = services.create_comment(
-        current_user, story, form.body.data, form.submission_key.data or None
-    )
+    details = _unconfirmed_details(form, form.body.data)
+    if details:
+        return _render_story(story, form, INVALID, personal_details=details)
+    try:
+        created = services.create_comment(
+            current_user, story, form.body.data, form.submission_key.data or None
+        )
+    except DomainError as refused:
+        apply_errors(form, refused.errors)
+        return _render_story(story, form, INVALID)
     flash(_("Thank you for your words of support."), "success")
-    return redirect(url_for("stories.story", story_id=story.id, _anchor=f"comment-{created.id}"))
+    return _after_writing(
+        created, url_for("stories.story", story_id=story.id, _anchor=f"comment-{created.id}")
+    )
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
@@ -207,14 +247,18 @@ def edit_comment(comment_id: int):
     if not permissions.can_edit_comment(current_user, comment):
         abort(403)
     form = CommentForm(obj=comment)
-    if form.validate_on_submit():
+    details = []
+    if form.validate_on_submit() and not (details := _unconfirmed_details(form, form.body.data)):
         services.edit_comment(comment, form.body.data)
         flash(_("Your words of support are saved."), "success")
-        return redirect(
-            url_for("stories.story", story_id=comment.story_id, _anchor=f"comment-{comment.id}")
+        return _after_writing(
+            comment,
+            url_for("stories.story", story_id=comment.story_id, _anchor=f"comment-{comment.id}"),
         )
     status = INVALID if form.is_submitted() else 200
-    return render_template("stories/edit_comment.html", form=form, comment=comment), status
+    return render_template(
+        "stories/edit_comment.html", form=form, comment=comment, personal_details=details
+    ), status
 
 
 @bp.post("/comments/<int:comment_id>/delete")

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..groups import permissions as group_permissions
 from ..groups.models import Group
 from ..groups.permissions import readable_group_ids, shares_group_condition
+from ..moderation import screening
 from ..notifications.services import notify_comment
 from ..profiles.models import VISIBILITY_LABELS, Visibility
 from ..social.models import Block, Follow
@@ -49,7 +50,9 @@ def visible_stories(viewer):
     """
     if not _is_member(viewer):
         return select(Story).where(
-            Story.visibility == Visibility.PUBLIC.value, _group_allows(viewer)
+            Story.visibility == Visibility.PUBLIC.value,
+            Story.hidden_at.is_(None),
+            _group_allows(viewer),
         )
     audience = or_(
         Story.visibility.in_([Visibility.PUBLIC.value, Visibility.MEMBERS.value]),
@@ -61,7 +64,12 @@ def visible_stories(viewer):
     return select(Story).where(
         or_(
             Story.author_id == viewer.id,
-            and_(audience, _group_allows(viewer), _not_blocked(Story.author_id, viewer)),
+            and_(
+                audience,
+                Story.hidden_at.is_(None),  # hidden by moderation: only its author sees it
+                _group_allows(viewer),
+                _not_blocked(Story.author_id, viewer),
+            ),
         )
     )
 
@@ -95,6 +103,10 @@ def stories_by(viewer, author_id: int):
 def visible_comments(viewer, story: Story):
     """The words of support on ``story`` that ``viewer`` may see, oldest first."""
     statement = select(Comment).where(Comment.story_id == story.id)
+    if not (_is_member(viewer) and viewer.is_staff):
+        # Hidden by moderation: gone for everyone but its author (and staff, who see it marked).
+        mine = Comment.author_id == viewer.id if _is_member(viewer) else False
+        statement = statement.where(or_(Comment.hidden_at.is_(None), mine))
     hidden = blocked_ids(viewer)  # cached per request: the story's own check loaded it
     if hidden:
         statement = statement.where(Comment.author_id.not_in(hidden))
@@ -136,6 +148,7 @@ def publish_story(
         existing = _story_with_key(author, submission_key)
         if existing is not None:
             return existing
+    screening.check_daily_limit(author)
     if group_id is not None:
         group = db.session.get(Group, group_id)
         if group is None or not group_permissions.can_post(author, group):
@@ -159,6 +172,7 @@ def publish_story(
         if existing is None:
             raise
         return existing
+    story.screening = screening.screen(author, "story", story)
     return story
 
 
@@ -176,6 +190,7 @@ def edit_story(story: Story, *, title: str, body: str, language: str, visibility
     story.visibility = visibility
     story.edited_at = utcnow()
     db.session.flush()
+    story.screening = screening.screen(story.author, "story", story)
 
 
 def delete_story(story: Story) -> None:
@@ -207,6 +222,7 @@ def create_comment(author: Member, story: Story, body: str, submission_key: str 
         existing = _comment_with_key(author, submission_key)
         if existing is not None:
             return existing
+    screening.check_daily_limit(author)
     comment = Comment(
         story_id=story.id, author=author, body=body.strip(), submission_key=submission_key or None
     )
@@ -222,7 +238,9 @@ def create_comment(author: Member, story: Story, body: str, submission_key: str 
     _change_comment_count(story.id, +1)
     db.session.expire(story, ["comment_count"])
     db.session.flush()
-    notify_comment(comment)
+    comment.screening = screening.screen(author, "comment", comment)
+    if comment.hidden_at is None:  # a held word of support is announced once approved
+        notify_comment(comment)
     return comment
 
 
@@ -236,6 +254,7 @@ def edit_comment(comment: Comment, body: str) -> None:
     comment.body = body.strip()
     comment.edited_at = utcnow()
     db.session.flush()
+    comment.screening = screening.screen(comment.author, "comment", comment)
 
 
 def delete_comment(comment: Comment) -> None:
