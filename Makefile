@@ -46,6 +46,7 @@ run: translations seed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check cml_earth tests bench
+	$(BIN)/bandit -r cml_earth -q --severity-level low
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format cml_earth tests

@@ -104,7 +104,7 @@ class Defaults:
     RESEND_LIMIT_PER_ACCOUNT = "3 per hour"
     # Both pages check the current password, and every success sends a mail.
     EMAIL_CHANGE_LIMIT_PER_ACCOUNT = "5 per hour"
-    PASSWORD_CHANGE_LIMIT_PER_ACCOUNT = "5 per hour"  # noqa: S105 (a limit, not a password)
+    PASSWORD_CHANGE_LIMIT_PER_ACCOUNT = "5 per hour"  # noqa: S105 (a limit, not a password)  # nosec B105
     # Hugs, high-fives and follows: plenty for a person, too few for a flood.
     REACTION_LIMIT_PER_MEMBER = "60 per minute;600 per hour"
     FOLLOW_LIMIT_PER_MEMBER = "30 per minute;300 per hour"
@@ -115,7 +115,7 @@ class Defaults:
     MAIL_USE_TLS = True
     MAIL_USE_SSL = False
     MAIL_USERNAME = ""
-    MAIL_PASSWORD = ""
+    MAIL_PASSWORD = ""  # an empty default, not a password  # nosec B105
     MAIL_TIMEOUT = 10
     MAIL_DEFAULT_SENDER = "CML Earth <no-reply@cml-earth.invalid>"
     MAIL_BACKEND = ""  # chosen in configure_mail() unless set explicitly

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ..profiles.models import Visibility
 
-DEMO_PASSWORD = "cml-earth-demo-2026"  # noqa: S105  (printed for the demo; refused in production)
+DEMO_PASSWORD = "cml-earth-demo-2026"  # noqa: S105  (printed for the demo; refused in production)  # nosec B105
 
 # (username, role, country, locale, health consent)
 MEMBERS: list[tuple[str, str, str, str, bool]] = [

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import importlib.resources
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
+from defusedxml import ElementTree as DefusedET
 from flask_babel import force_locale, format_number, get_locale, get_translations, gettext
 from markupsafe import Markup
 
@@ -53,7 +53,7 @@ def shade(count: CountryCount) -> int:
 def country_shapes() -> dict[str, tuple[str, ...]]:
     """Path data of each country on the map, by upper-case ISO code (read once per process)."""
     source = importlib.resources.files("pygal_maps_world") / "worldmap.svg"
-    root = ET.fromstring(source.read_bytes())  # noqa: S314 -- our own dependency's file
+    root = DefusedET.fromstring(source.read_bytes())
     countries = root.find(f"{{{SVG_NAMESPACE}}}g[@id='countries']")
     if countries is None:
         raise LookupError("pygal_maps_world/worldmap.svg has no <g id='countries'>")
