@@ -45,6 +45,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
         "safety": 409,
         "admin": 409,
     },
+    # No such queue item: the team gets a 404, everyone else no further than before.
+    ("POST", "/safety/from-item/<int:item_id>"): {**SAFETY_ONLY, "safety": 404, "admin": 404},
     ("GET", "/safety/export.csv"): SAFETY_ONLY,
     ("GET", "/safety/export.xml"): SAFETY_ONLY,
     ("GET", "/safety/consent/<int:case_id>"): {"anonymous": LOGIN, "patient": 200, **NOT_THEIRS},
@@ -162,7 +164,7 @@ def test_each_persona_gets_what_the_matrix_says(app, people, persona):
     token = csrf_token(client.get("/report/notice").get_data(as_text=True))
     failures = []
     for (method, rule), expected in MATRIX.items():
-        url = rule.replace("<int:case_id>", str(ids["case"]))
+        url = rule.replace("<int:case_id>", str(ids["case"])).replace("<int:item_id>", "999999")
         if method == "GET":
             response = client.get(url)
         else:
@@ -696,3 +698,31 @@ def test_erased_staff_become_tombstones_in_the_history(app, people):
     [seen] = [e for e in _events(app, ids["case"]) if e[0] == "seen"]
     assert seen[1].startswith("erased-member-")
     assert _case(app, ids["case"])["day_zero_at"] is not None
+
+
+def test_safety_staff_open_a_case_from_a_queue_item(app, people):
+    """Content the detector missed: the team opens its case from the item, day zero at once."""
+    from cml_earth.moderation import services as queue
+    from cml_earth.moderation.models import StaffAction
+
+    with app.app_context():
+        story = _story(people["patient"].id, "The new tablets make my legs feel like lead")
+        item = queue.open_item_for("story", story, "report:other")
+        db.session.commit()
+        item_id, story_id = item.id, story.id
+    moderator = _browser(app, people["sponsor"])
+    page = moderator.client.get(f"/moderation/items/{item_id}").get_data(as_text=True)
+    assert "Open a side-effect case for it" not in page  # moderators without the designation
+    team = _browser(app, people["safety"])
+    page = team.client.get(f"/moderation/items/{item_id}").get_data(as_text=True)
+    assert "Open a side-effect case for it" in page
+    opened = team.client.post(f"/safety/from-item/{item_id}", data={"csrf_token": csrf_token(page)})
+    assert opened.status_code == 302 and opened.location.startswith("/safety/cases/")
+    with app.app_context():
+        case = services.open_case_for("story", story_id)
+        assert case.source == "staff" and case.day_zero_at is not None
+        logged = db.session.scalars(select(StaffAction.action)).all()
+        assert "case_open" in logged
+    again = team.client.post(f"/safety/from-item/{item_id}", data={"csrf_token": csrf_token(page)})
+    assert again.status_code == 302
+    assert _count(app, select(func.count()).select_from(type(case))) == 1

@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "change_role": _l("Role changed"),
     "open_item": _l("Item opened"),
     "export_log": _l("Log exported"),
+    "case_open": _l("Side-effect case: opened by staff"),
     "case_seen": _l("Side-effect case: first seen (day zero)"),
     "case_status": _l("Side-effect case: status changed"),
     "case_edit": _l("Side-effect case: assessment edited"),

@@ -166,6 +166,24 @@ def ask_consent(case_id: int):
     return redirect(url_for("safety.case", case_id=case_id))
 
 
+@bp.post("/from-item/<int:item_id>")
+@requires(permissions.can_handle_cases)
+def open_from_item(item_id: int):
+    """Staff judge that reported or queued content may describe a side effect: open its case."""
+    from ..moderation import targets
+    from ..moderation.services import find_item
+
+    item = find_item(item_id)
+    target = targets.load(item.target_type, item.target_id) if item is not None else None
+    if target is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    case = services.open_case_by_staff(current_user, item.target_type, target)
+    flash(_("The side-effect case %(reference)s is open.", reference=case.reference), "success")
+    return redirect(url_for("safety.case", case_id=case.id))
+
+
 def _export_response(body, mimetype: str, extension: str) -> Response:
     return Response(
         body,

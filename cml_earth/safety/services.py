@@ -284,6 +284,9 @@ def open_case_by_staff(staff: Member, target_type: str, target, note: str = "") 
     case, created = _open(target_type, target, CaseSource.STAFF, detected)
     if created and note.strip():
         case.narrative = note.strip()
+    if created:
+        log_action(staff, "case_open", target_type=LOG_TARGET, target_id=case.id,
+                   content_type=target_type, content_id=target.id)  # fmt: skip
     mark_seen(case, staff)
     return case
 
