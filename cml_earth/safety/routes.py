@@ -21,6 +21,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms import EmptyForm, apply_errors
 from ..moderation.permissions import requires
+from . import consent as contact_consent
 from . import export, permissions, services
 from .contacts import regulator_for
 from .forms import CaseForm, ConsentForm, StatusForm
@@ -86,7 +87,7 @@ def _render_case(case, case_form=None, status_form=None, code=200):
         consent_form=EmptyForm(formdata=None),
         events=services.history(case),
         regulator=regulator_for(case.author_country),
-        contact_email=services.contact_email(case),
+        contact_email=contact_consent.contact_email(case),
         criteria=CRITERIA,
         status_labels=STATUS_LABELS,
         source_labels=SOURCE_LABELS,
@@ -157,7 +158,7 @@ def ask_consent(case_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        services.request_contact(case, current_user)
+        contact_consent.request_contact(case, current_user)
     except DomainError as refused:
         db.session.rollback()
         flash(refused.errors[""], "warning")
@@ -245,7 +246,7 @@ def answer_consent(case_id: int):
     form = ConsentForm()
     if not form.validate_on_submit():
         return _render_consent(case, form, INVALID)
-    services.answer_contact_request(case, current_user, form.answer.data == "yes")
+    contact_consent.answer_contact_request(case, current_user, form.answer.data == "yes")
     if form.answer.data == "yes":
         flash(_("Thank you. The safety team may write to you by email."), "success")
     else:
