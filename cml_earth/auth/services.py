@@ -6,7 +6,7 @@ import hashlib
 import secrets
 
 from flask import current_app, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from sqlalchemy import func, or_, select, update
@@ -227,6 +227,10 @@ def authenticate(login: str, password: str) -> Member:
             # The answer is an error page, whose request rolls back; this record must stay.
             record("member.login_failed", member=member, keep_on_error=True)
         raise DomainError({"": _l("The email address, username or password is not right.")})
+    if member.is_suspended:
+        # Told only to whoever knows the password: it says nothing to someone guessing.
+        until = format_datetime(member.suspended_until, "long")
+        raise DomainError({"": _l("Your account is suspended until %(date)s.", date=until)})
     if passwords.needs_rehash(member.password_hash):
         member.password_hash = passwords.hash_password(password)
     return member
@@ -372,6 +376,8 @@ def load_session(token: str) -> Member | None:
         # member logs in again and sets it up first. (Turning it on ends the older sessions, so
         # this one never comes back to life.)
         return None
+    if member.is_suspended:
+        return None  # suspension ends every session at once, wherever it was opened
     member.session_token = token
     return member
 

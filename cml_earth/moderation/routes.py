@@ -7,9 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 
-from ..auth.services import log_out
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import apply_errors
@@ -24,26 +23,6 @@ PER_PAGE = 30
 FILTER_REASONS = [f"report:{reason}" for reason in Reason] + [
     "crisis", "side_effect", "held", "proposal", "appeal", "notice",
 ]  # fmt: skip
-
-
-@bp.before_app_request
-def _suspended_members_leave():
-    """A suspended member's session ends at their next request, wherever it was opened."""
-    if request.endpoint in ("static", "main.healthz") or request.blueprint == "help":
-        return None  # no session lookup for health checks and static files
-    if current_user.is_authenticated and current_user.is_suspended:
-        until = current_user.suspended_until
-        log_out(current_user)
-        logout_user()
-        flash(_("Your account is suspended until %(date)s.", date=_date(until)), "warning")
-        return redirect(url_for("auth.login"))
-    return None
-
-
-def _date(value) -> str:
-    from flask_babel import format_date
-
-    return format_date(value, "long")
 
 
 @bp.app_template_filter("personal_detail_label")
