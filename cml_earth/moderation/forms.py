@@ -25,7 +25,7 @@ from wtforms.validators import (
 )
 
 from ..forms import Form
-from .actions import MAX_SILENCE_DAYS
+from .actions import MAX_SILENCE_DAYS, RESTRICTIONS
 from .models import REASON_LABELS, Action
 
 DETAILS_MAX = 2_000
@@ -155,8 +155,7 @@ class ActionForm(Form):
         )
 
     def validate_explanation(self, field) -> None:
-        restricting = {Action.HIDE, Action.DELETE, Action.WARN, Action.SILENCE, Action.SUSPEND}
-        if self.action.data in restricting and not (field.data or "").strip():
+        if self.action.data in RESTRICTIONS and not (field.data or "").strip():
             raise ValidationError(_l("The member must be told why: please write the reasons."))
 
 
