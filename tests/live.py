@@ -67,8 +67,12 @@ def _inherited_environment() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def live_server(tmp_path: Path, env: dict | None = None, workers: int = 2) -> Iterator[LiveServer]:
+def live_server(
+    tmp_path: Path, env: dict | None = None, workers: int = 2, commands: tuple = ()
+) -> Iterator[LiveServer]:
     """Migrate a database, run gunicorn with ``workers`` on it, and stop it afterwards.
+
+    ``commands``: further ``flask`` commands run after the migration (``("demo", "seed")``).
 
     Two workers unless a test needs more: each one loads the whole app and its artefacts, and
     on a 2-core machine four of them booting at once take most of a test's time.
@@ -86,17 +90,18 @@ def live_server(tmp_path: Path, env: dict | None = None, workers: int = 2) -> It
     # Without DATABASE_URL the app uses its default: a SQLite file in the instance folder.
     database_url = base.get("DATABASE_URL") or f"sqlite:///{instance / 'cml_earth.sqlite3'}"
 
-    migrated = subprocess.run(
-        [str(BIN / "flask"), "--app", "cml_earth", "db", "upgrade"],
-        cwd=PROJECT_ROOT,
-        env=base,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if migrated.returncode != 0:
-        raise RuntimeError(f"flask db upgrade failed:\n{migrated.stdout}\n{migrated.stderr}")
+    for command in (("db", "upgrade"), *commands):
+        done = subprocess.run(
+            [str(BIN / "flask"), "--app", "cml_earth", *command],
+            cwd=PROJECT_ROOT,
+            env=base,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
 
     log = tmp_path / "gunicorn.log"
     server_env = base | {"HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(workers)}

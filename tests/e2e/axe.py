@@ -1,0 +1,49 @@
+"""axe-core (the npm package in tests/e2e) run inside a page: its WCAG 2.1 A/AA findings.
+
+Pages are opened in a context made with ``bypass_csp=True`` so the injected script may run:
+the site's CSP forbids inline scripts, as it should.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from playwright.sync_api import Page
+
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = {"serious", "critical"}
+
+
+@dataclass
+class Finding:
+    rule: str
+    impact: str
+    help: str
+    targets: list[str]
+
+    def __str__(self) -> str:
+        return f"[{self.impact}] {self.rule}: {self.help} at {', '.join(self.targets[:5])}"
+
+
+def audit(page: Page, axe_source: str) -> list[Finding]:
+    """Every axe violation of the tags in ``TAGS`` on the page as it is now."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=axe_source)
+    result = page.evaluate(
+        "tags => axe.run(document, "
+        "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        TAGS,
+    )
+    return [
+        Finding(
+            violation["id"],
+            violation.get("impact") or "minor",
+            violation["help"],
+            [", ".join(node["target"]) for node in violation["nodes"]],
+        )
+        for violation in result["violations"]
+    ]
+
+
+def blocking(findings: list[Finding]) -> list[Finding]:
+    return [finding for finding in findings if finding.impact in BLOCKING]
