@@ -8,7 +8,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app cml_earth
 export CML_ENV ?= development
 
-.PHONY: run test lint format translations translations-update system-deps migrate seed clean
+.PHONY: run test e2e e2e-deps lint format translations translations-update system-deps migrate seed clean
 
 # System libraries that Python packages build against (PyICU needs ICU and pkg-config).
 system-deps:
@@ -52,11 +52,30 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format cml_earth tests
 	$(BIN)/ruff check --fix .
 
-# Tests run in parallel, one process per core (at most 4): each process has its own databases.
-PYTEST_ARGS ?= -n auto --maxprocesses 4
+# The browser tests drive Debian's Chromium (never a downloaded one) and inject axe-core from npm.
+E2E_NODE := tests/e2e/node_modules/.installed
 
-test: translations lint
+e2e-deps: $(E2E_NODE)
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  echo "Installing Debian's chromium and chromium-driver for the browser tests..."; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver; fi; \
+	fi
+
+$(E2E_NODE): tests/e2e/package.json tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Tests run in parallel, one process per core (at most 4): each process has its own databases.
+# Browser tests are grouped per file, so a process starts its live sites and Chromium once.
+PYTEST_ARGS ?= -n auto --maxprocesses 4 --dist loadgroup
+
+test: translations lint e2e-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Only the browser tests (they are part of `make test` too).
+e2e: translations e2e-deps $(VENV)/.installed
+	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo

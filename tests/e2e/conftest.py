@@ -4,8 +4,8 @@
 ``chromium-driver`` (apt-get, when missing) and axe-core from npm (``tests/e2e/package.json``).
 Running them without it fails with a message that says so: a browser test never skips.
 
-All browser tests share one xdist group, so one test process starts the sites and the browser
-once; the rest of the suite runs beside it on the other processes.
+Each browser test file is one xdist group (``--dist loadgroup``): its tests run in one test
+process, which starts the live sites and Chromium once for them, beside the rest of the suite.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "/tests/e2e/" in str(item.path):
             item.add_marker(pytest.mark.e2e)
-            item.add_marker(pytest.mark.xdist_group("browser"))
+            item.add_marker(pytest.mark.xdist_group(f"browser-{item.path.stem}"))
 
 
 @contextlib.contextmanager
