@@ -11,6 +11,7 @@ from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
+from werkzeug.routing import IntegerConverter
 
 from .extensions import db
 
@@ -193,7 +194,20 @@ def engine_options(uri: str, configured: dict, busy_timeout_ms: int) -> dict:
     return options
 
 
+#: The largest id a table holds (PostgreSQL's integer; SQLite's is larger, ids never get there).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in routes: a number no row can have is no page (404), not a database error."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def init_app(app: Flask) -> None:
+    # Before any blueprint adds its routes: a rule's converters are made when it is added.
+    app.url_map.converters["int"] = IdConverter
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
         uri, app.config["SQLALCHEMY_ENGINE_OPTIONS"], app.config["SQLITE_BUSY_TIMEOUT_MS"]

@@ -42,15 +42,28 @@ class _FormDataParser(FormDataParser):
     """Undecodable bytes in a urlencoded form become U+FFFD, as multipart parts already do.
 
     Werkzeug keeps them as literal "%FF" text instead, which no form can tell from typed text;
-    U+FFFD is what ``cml_earth.forms.Form`` refuses.
+    U+FFFD is what ``cml_earth.forms.Form`` refuses. Multipart parts whose name cannot be read
+    are left out.
     """
 
     def parse(self, stream, mimetype, content_length, options=None):
         if mimetype != "application/x-www-form-urlencoded":
-            return super().parse(stream, mimetype, content_length, options)
+            stream, form, files = super().parse(stream, mimetype, content_length, options)
+            return stream, _named(self.cls, form), _named(self.cls, files)
         body = stream.read().decode(errors="replace")
         items = parse_qsl(body, keep_blank_values=True, errors="replace")
         return stream, self.cls(items), self.cls()
+
+
+def _named(cls, fields):
+    """A multipart body's fields without those whose name could not be read (a line break in
+    its header makes it None), which would break every reader of the form (a server error)."""
+    if None not in fields:
+        return fields
+    for value in fields.getlist(None):
+        if hasattr(value, "close"):
+            value.close()
+    return cls((name, value) for name, value in fields.items(multi=True) if name is not None)
 
 
 class _Request(Request):
@@ -62,7 +75,11 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _refuse_control_characters():
-        # Query strings reach views outside forms; a NUL byte is never meaningful in one.
+        # Query strings and paths reach views outside forms; a NUL byte is never meaningful in
+        # one, and PostgreSQL refuses it in a query (a server error when a view looks it up).
+        # No address has one: not found.
+        if "\x00" in request.path:
+            abort(404)
         for values in request.args.listvalues():
             if any("\x00" in value for value in values):
                 abort(400)

@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..forms import Form
+from ..forms import Form, optional_choice
 from ..i18n import country_choices, language_choices
 from .models import (
     DESCRIPTION_MAX_LENGTH,
@@ -130,7 +130,7 @@ class ProposeForm(Form):
     country_code = SelectField(
         _l("Country"),
         description=_l("National and local groups need one; a topic group may be international."),
-        validators=[Optional()],
+        validators=[optional_choice()],
     )
     place = StringField(
         _l("City or region"),

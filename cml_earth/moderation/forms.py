@@ -19,12 +19,11 @@ from wtforms.validators import (
     Email,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
 
-from ..forms import Form
+from ..forms import Form, IntegerRange
 from .actions import MAX_SILENCE_DAYS, RESTRICTIONS
 from .models import REASON_LABELS, Action
 
@@ -142,7 +141,7 @@ class ActionForm(Form):
         _l("Days of silence"),
         validators=[
             Optional(),
-            NumberRange(1, MAX_SILENCE_DAYS, message=_l("Choose from 1 to %(max)d days.")),
+            IntegerRange(1, MAX_SILENCE_DAYS, message=_l("Choose from 1 to %(max)d days.")),
         ],
     )
     until = DateField(_l("Suspended until (date)"), validators=[Optional()])

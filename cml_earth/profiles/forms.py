@@ -13,11 +13,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..auth.forms import normalise_username, validate_username
 from ..database import utcnow
-from ..forms import Form
+from ..forms import Form, IntegerRange, optional_choice
 from ..i18n import language_choices
 from .avatars import ACCEPT, MAX_MEGABYTES
 from .models import (
@@ -75,15 +75,15 @@ class ProfileForm(Form):
         _l("Year of diagnosis"),
         validators=[
             Optional(),
-            NumberRange(
+            IntegerRange(
                 min=EARLIEST_DIAGNOSIS_YEAR,
                 message=_l("Please give a year from %(min)s on.", min=EARLIEST_DIAGNOSIS_YEAR),
             ),
             _not_in_future,
         ],
     )
-    diagnosis_phase = SelectField(_l("Phase at diagnosis"), validators=[Optional()])
-    treatment = SelectField(_l("Current treatment"), validators=[Optional()])
+    diagnosis_phase = SelectField(_l("Phase at diagnosis"), validators=[optional_choice()])
+    treatment = SelectField(_l("Current treatment"), validators=[optional_choice()])
 
     def __init__(self, *args, health_consent: bool, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from ..forms import Form
+from ..forms import Form, optional_choice
 from ..i18n import language_choices
 from ..profiles.models import VISIBILITY_LABELS, Visibility
 from .models import BODY_MAX_LENGTH, COMMENT_MAX_LENGTH, TITLE_MAX_LENGTH
@@ -72,7 +72,7 @@ class StoryForm(Form):
             "Only members who may read the group see a story posted in it, whoever else you "
             "chose above."
         ),
-        validators=[Optional()],
+        validators=[optional_choice()],
     )
     submission_key = _submission_key()
     personal_details_ok = _personal_details_ok()
