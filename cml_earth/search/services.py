@@ -76,6 +76,10 @@ def _comment_rules(viewer):
     rules = [Comment.story_id.in_(_visible_story_ids(viewer))]
     if viewer is not None and viewer.is_authenticated:
         rules.append(Comment.author_id.not_in(blocked_ids_select(viewer.id)))
+        # Hidden by moderation: found by its author only, as visible_stories does for stories.
+        rules.append(or_(Comment.hidden_at.is_(None), Comment.author_id == viewer.id))
+    else:
+        rules.append(Comment.hidden_at.is_(None))
     return and_(*rules)
 
 
