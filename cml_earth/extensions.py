@@ -1,5 +1,6 @@
 """Extension objects, created unbound here and bound to the app in ``create_app``."""
 
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -25,9 +26,28 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class _LoginManager(LoginManager):
+    """Flask-Login, removing the remember-me cookie with the flags it was set with.
+
+    Flask-Login's own removal sends a bare ``Set-Cookie`` (no Secure, HttpOnly or SameSite);
+    every cookie the site sends carries all three.
+    """
+
+    def _clear_cookie(self, response):
+        config = current_app.config
+        response.delete_cookie(
+            config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+            domain=config.get("REMEMBER_COOKIE_DOMAIN"),
+            path=config.get("REMEMBER_COOKIE_PATH", "/"),
+            secure=config.get("REMEMBER_COOKIE_SECURE", False),
+            httponly=config.get("REMEMBER_COOKIE_HTTPONLY", True),
+            samesite=config.get("REMEMBER_COOKIE_SAMESITE"),
+        )
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-login_manager = LoginManager()
+login_manager = _LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 mail = Mail()
