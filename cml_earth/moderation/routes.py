@@ -47,7 +47,20 @@ def _moderation_helpers() -> dict:
         "ground_label": lambda code: REASON_LABELS.get(code, code),
         "can_report": services.can_report,
         "role_label": lambda role: ROLE_LABELS.get(role, role),
+        "item_kind_label": item_kind_label,
     }
+
+
+def item_kind_label(target_type: str) -> str:
+    """What a queue item is about, in the words of the queue's "Kind of item" filter."""
+    return {
+        "story": _("Stories"),
+        "comment": _("Words of support"),
+        "profile": _("Profiles"),
+        "group": _("Groups"),
+        "decision": _("Statement of reasons"),
+        "notice": _("Legal notices"),
+    }.get(target_type, target_type)
 
 
 def _open_count() -> tuple[int, int]:
@@ -57,6 +70,8 @@ def _open_count() -> tuple[int, int]:
 def reason_label(code: str) -> str:
     """ "report:spam" → "Reported: Spam or advertising"; the queue's other sources by name."""
     kind, _sep, reason = code.partition(":")
+    if kind == "notice" and not reason:  # the queue's filter: notices whatever their reason
+        return _("Legal notices")
     label = REASON_LABELS.get(reason, reason)
     return {
         "report": _("Reported: %(reason)s", reason=label),

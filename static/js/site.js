@@ -28,7 +28,8 @@
       return;
     }
     form.setAttribute("aria-busy", "true");
-    fetch(form.action, {
+    // getAttribute, not form.action: the form's <input name="action"> shadows that property.
+    fetch(form.getAttribute("action"), {
       method: "POST",
       body: new FormData(form),
       headers: { Accept: "application/json" },

@@ -27,13 +27,28 @@ class Finding:
 
 def audit(page: Page, axe_source: str) -> list[Finding]:
     """Every axe violation of the tags in ``TAGS`` on the page as it is now."""
+    start(page, axe_source)
+    return finish(page)
+
+
+def start(page: Page, axe_source: str) -> None:
+    """Begin the audit of the page as it is now, without waiting for it.
+
+    The browser works on it while the test loads the next page in another tab: on a machine
+    with few cores that nearly halves the time of auditing every page type.
+    """
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=axe_source)
-    result = page.evaluate(
-        "tags => axe.run(document, "
-        "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+    page.evaluate(
+        "tags => { window.__axeResult = axe.run(document, "
+        "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']}); }",
         TAGS,
     )
+
+
+def finish(page: Page) -> list[Finding]:
+    """The findings of the audit ``start`` began on the page."""
+    result = page.evaluate("() => window.__axeResult")
     return [
         Finding(
             violation["id"],

@@ -199,6 +199,47 @@ class Site:
                 STAFF_TOTP_SECRET if staff else None,
             )
 
+    def make_story(self, author: Member, title: str, body: str, language: str = "en") -> int:
+        """A story published straight in the database, for journeys that start from one."""
+        from cml_earth.auth.models import Member as MemberRow
+        from cml_earth.stories.services import publish_story
+
+        with self.app.test_request_context():
+            story = publish_story(
+                db.session.get(MemberRow, author.id),
+                title=title,
+                body=body,
+                language=language,
+                visibility="members",
+                submission_key=None,
+            )
+            db.session.commit()
+            return story.id
+
+    def make_group(self, founder: Member, staff: Member, name: str, description: str) -> str:
+        """An open topic group (anyone may join), proposed by ``founder``, approved by ``staff``."""
+        from cml_earth.auth.models import Member as MemberRow
+        from cml_earth.groups import services as groups
+        from cml_earth.moderation.actions import decide_proposal
+        from cml_earth.moderation.models import Action
+
+        with self.app.test_request_context():
+            group = groups.propose_group(
+                db.session.get(MemberRow, founder.id),
+                name=name,
+                kind="topic",
+                country_code=None,
+                place=None,
+                description=description,
+                languages=["en", "sv"],
+                visibility="members",
+                join_policy="open",
+            )
+            # As the proposals page does it: the queue item closes with the approval.
+            decide_proposal(group, db.session.get(MemberRow, staff.id), Action.APPROVE_GROUP)
+            db.session.commit()
+            return group.slug
+
     def scalar(self, statement):
         with self.app.app_context():
             return db.session.scalar(statement)
@@ -234,6 +275,15 @@ class Visitor:
 
     def t(self, message: str, **values) -> str:
         return translate(self.locale, message, **values)
+
+    def n(self, singular: str, plural: str, num: int, **values) -> str:
+        """A plural message as the site shows it for ``num``."""
+        return _catalogue(self.locale).ngettext(singular, plural, num) % {"num": num, **values}
+
+    @property
+    def flashes(self):
+        """The page's confirmations and warnings (expect(...).to_contain_text them)."""
+        return self.page.locator(".flashes")
 
     def go(self, path: str):
         response = self.page.goto(self.site.url + path)
