@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import NumberRange, Optional, ValidationError
@@ -46,8 +47,11 @@ class IntegerRange(NumberRange):
             return super().__call__(form, field)
         if (self.min is None or data >= self.min) and (self.max is None or data <= self.max):
             return None
-        message = self.message or field.gettext("Number must be between %(min)s and %(max)s.")
-        raise ValidationError(message % {"min": self.min, "max": self.max})
+        if self.message:
+            raise ValidationError(self.message % {"min": self.min, "max": self.max})
+        raise ValidationError(
+            _("Number must be between %(min)s and %(max)s.", min=self.min, max=self.max)
+        )
 
 
 class EmptyForm(Form):
