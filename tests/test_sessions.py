@@ -264,6 +264,36 @@ class TestRateLimits:
         assert response.status_code == 302
         assert open_sessions(app, patient.id) == 1
 
+    def test_guessing_from_many_addresses_does_not_lock_the_member_out(self, app, patient):
+        """The per-account limit stops guesses spread over addresses, but spares a browser
+        where the member's password was right before (DOMAIN: no lock-out by attackers)."""
+        app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "3 per hour"
+        right = {"login": patient.username, "password": patient.password}
+        own_browser = app.test_client()
+        assert submit(own_browser, "/auth/login", right).status_code == 302
+        submit(own_browser, "/auth/logout", {}, page="/")
+
+        wrong = {"login": patient.username, "password": "guess number n"}
+        for n in range(3):
+            attacker = app.test_client()
+            address = {"REMOTE_ADDR": f"198.51.100.{n + 1}"}
+            assert submit(attacker, "/auth/login", wrong, environ_base=address).status_code == 422
+        attacker = app.test_client()
+        address = {"REMOTE_ADDR": "198.51.100.9"}
+        assert submit(attacker, "/auth/login", wrong, environ_base=address).status_code == 429
+        # Even the right password waits in a browser the member never used...
+        new_browser = app.test_client()
+        assert submit(new_browser, "/auth/login", right, environ_base=ELSEWHERE).status_code == 429
+        # ...and a forged "known" cookie changes nothing...
+        new_browser.set_cookie("known_device", "W10.forged.signature")
+        assert submit(new_browser, "/auth/login", right, environ_base=ELSEWHERE).status_code == 429
+        # ...but the member's own browser still gets in, and never carries the login in clear.
+        cookie = own_browser.get_cookie("known_device")
+        assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+        assert patient.username.casefold() not in cookie.value.casefold()
+        assert submit(own_browser, "/auth/login", right).status_code == 302
+        assert open_sessions(app, patient.id) == 1
+
     def test_successful_logins_do_not_count(self, app, client, auth, patient):
         for _ in range(lowest(app, "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS") + 1):
             assert auth.login(patient).status_code == 302

@@ -21,7 +21,7 @@ from ..errors import DomainError
 from ..extensions import limiter
 from ..forms import EmptyForm, apply_errors
 from ..security import is_safe_redirect, safe_next
-from . import services, two_factor
+from . import known_devices, services, two_factor
 from .forms import (
     EnrolForm,
     LoginForm,
@@ -54,6 +54,10 @@ def _email_key() -> str:
 
 def _failed(response) -> bool:
     return response.status_code != 302
+
+
+def _known_device() -> bool:
+    return known_devices.is_known(_login_key())
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -139,6 +143,7 @@ def resend_verification():
     methods=["POST"],
     key_func=_login_key,
     deduct_when=_failed,
+    exempt_when=_known_device,  # no lock-out: the member's own browser is spared
 )
 def login():
     if current_user.is_authenticated:
@@ -150,17 +155,19 @@ def login():
         except DomainError as error:
             apply_errors(form, error.errors)
         else:
-            if two_factor.needed_at_login(member):
-                # Not logged in yet: the code (or setting up the app) comes first.
-                two_factor.begin_pending(
-                    member, remember=form.remember.data, next_url=safe_next("")
-                )
-                if member.has_two_factor:
-                    return redirect(url_for("auth.two_factor_login"))
-                return redirect(url_for("auth.two_factor_setup"))
-            services.log_in(member, remember=form.remember.data)
-            return redirect(safe_next(url_for("main.home")))
+            return known_devices.remember(_password_was_right(member, form), _login_key())
     return render_template("auth/login.html", form=form), INVALID if form.is_submitted() else 200
+
+
+def _password_was_right(member, form):
+    if two_factor.needed_at_login(member):
+        # Not logged in yet: the code (or setting up the app) comes first.
+        two_factor.begin_pending(member, remember=form.remember.data, next_url=safe_next(""))
+        if member.has_two_factor:
+            return redirect(url_for("auth.two_factor_login"))
+        return redirect(url_for("auth.two_factor_setup"))
+    services.log_in(member, remember=form.remember.data)
+    return redirect(safe_next(url_for("main.home")))
 
 
 # --- two-step sign-in -----------------------------------------------------------------------
