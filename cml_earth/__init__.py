@@ -57,8 +57,9 @@ def register_proxy(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import database, i18n, mail, models, security  # noqa: F401  (models: metadata)
-    from .extensions import csrf, limiter, login_manager, migrate
+    # models: imported for the metadata every table adds itself to.
+    from . import database, i18n, mail, models, rate_limit_storage, security  # noqa: F401
+    from .extensions import csrf, login_manager, migrate
 
     database.init_app(app)
     from .extensions import db
@@ -71,7 +72,7 @@ def register_extensions(app: Flask) -> None:
         compare_type=True,
     )
     csrf.init_app(app)
-    limiter.init_app(app)
+    rate_limit_storage.init_app(app)
     i18n.init_app(app)
     mail.init_app(app)
     security.init_app(app)

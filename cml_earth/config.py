@@ -13,7 +13,9 @@ from flask import Flask
 ENVIRONMENT_KEYS: dict[str, type] = {
     "SECRET_KEY": str,
     "DATABASE_URL": str,
+    "DATABASE_PGBOUNCER": bool,
     "REDIS_URL": str,
+    "RATELIMIT_KEY_PREFIX": str,
     "MAIL_SERVER": str,
     "MAIL_PORT": int,
     "MAIL_USERNAME": str,
@@ -54,6 +56,8 @@ class Defaults:
 
     SQLALCHEMY_DATABASE_URI = ""  # set from the instance folder when empty
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # True when DATABASE_URL points at PgBouncer in transaction mode: no prepared statements.
+    DATABASE_PGBOUNCER = False
     SQLITE_BUSY_TIMEOUT_MS = 30_000
 
     # Sessions and cookies (DOMAIN.md: Secure, HttpOnly, SameSite).
@@ -95,6 +99,13 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_STRATEGY = "moving-window"
+    # When Redis stops answering, each process counts in its own memory until it answers again
+    # (the site keeps serving; see rate_limit_storage.py for the log line).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Several sites on one Redis keep their counters apart with a prefix each.
+    RATELIMIT_KEY_PREFIX = ""
+    # Seconds to wait for Redis before falling back: a hung Redis must not hang every page.
+    REDIS_TIMEOUT = 0.5
     LOGIN_LIMIT_PER_ADDRESS = "20 per minute;200 per hour"
     LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = "5 per minute;30 per hour"
     LOGIN_LIMIT_PER_ACCOUNT = "100 per hour"
@@ -217,6 +228,12 @@ def load(app: Flask, overrides: dict | None) -> None:
     )
     if app.config.get("REDIS_URL"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+        timeout = app.config["REDIS_TIMEOUT"]
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "socket_connect_timeout": timeout,
+            "socket_timeout": timeout,
+            **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+        }
     _ensure_secret_key(app)
 
 

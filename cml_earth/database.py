@@ -184,13 +184,22 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent() else "BEGIN")
 
 
-def engine_options(uri: str, configured: dict, busy_timeout_ms: int) -> dict:
-    """Engine options per backend: pre-ping for servers, a lock timeout for SQLite."""
+def engine_options(
+    uri: str, configured: dict, busy_timeout_ms: int, pgbouncer: bool = False
+) -> dict:
+    """Engine options per backend: pre-ping for servers, a lock timeout for SQLite.
+
+    ``pgbouncer``: the server is PgBouncer in transaction mode, where consecutive transactions
+    of one connection may reach different PostgreSQL backends; psycopg 3's automatic prepared
+    statements would then name statements the backend never saw, so they are switched off.
+    """
     options = dict(configured)
     if uri.startswith("sqlite"):
         options.setdefault("connect_args", {}).setdefault("timeout", busy_timeout_ms / 1000)
     else:
         options.setdefault("pool_pre_ping", True)
+        if pgbouncer:
+            options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
     return options
 
 
@@ -210,7 +219,10 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
-        uri, app.config["SQLALCHEMY_ENGINE_OPTIONS"], app.config["SQLITE_BUSY_TIMEOUT_MS"]
+        uri,
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        app.config["SQLITE_BUSY_TIMEOUT_MS"],
+        pgbouncer=app.config.get("DATABASE_PGBOUNCER", False),
     )
     if uri.startswith("sqlite:///") and "mode=memory" not in uri:
         from pathlib import Path

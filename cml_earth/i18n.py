@@ -41,6 +41,8 @@ def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
+# Cached per process: it depends only on the shipped packages' data (pycountry, Babel, ICU), never
+# on database rows, so every instance holds the same value and nothing needs invalidating.
 @cache
 def country_codes() -> tuple[str, ...]:
     """Every ISO 3166-1 alpha-2 code, from pycountry's copy of the standard."""

@@ -15,6 +15,8 @@ from flask import current_app
 COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common-passwords.txt.gz"
 
 
+# Cached per process: it depends only on the shipped password list, never on database rows, so every
+# instance holds the same value and nothing needs invalidating.
 @cache
 def common_passwords() -> frozenset[str]:
     with gzip.open(COMMON_PASSWORDS_FILE, "rt", encoding="utf-8") as handle:

@@ -168,6 +168,8 @@ class CountryIndex:
     alpha_3: dict[str, str]  # "swe" -> "SE"
 
 
+# Cached per process: it depends only on the shipped country-name artefact, never on database rows,
+# so every instance holds the same value and nothing needs invalidating.
 @cache
 def country_index() -> CountryIndex:
     """The artefact loaded into search structures, once per process."""

@@ -191,6 +191,8 @@ def read_gazetteer_rows(path: Path | str = CITIES_FILE) -> Iterator[tuple[City, 
             yield city, keys.split("|")
 
 
+# Cached per process: it depends only on the shipped city list, never on database rows, so every
+# instance holds the same value and nothing needs invalidating.
 @cache
 def gazetteer() -> Gazetteer:
     """The packaged cities, loaded once per process."""

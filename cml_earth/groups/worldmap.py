@@ -49,6 +49,8 @@ def shade(count: CountryCount) -> int:
     return sum(weight >= threshold for threshold in SHADE_THRESHOLDS)
 
 
+# Cached per process: it depends only on the shipped map file, never on database rows, so every
+# instance holds the same value and nothing needs invalidating.
 @cache
 def country_shapes() -> dict[str, tuple[str, ...]]:
     """Path data of each country on the map, by upper-case ISO code (read once per process)."""

@@ -92,6 +92,8 @@ def _contact(code: str | None, entry: dict) -> CrisisContact:
     )
 
 
+# Cached per process: it depends only on the shipped data files, never on database rows, so every
+# instance holds the same value and nothing needs invalidating.
 @cache
 def _crisis_contacts() -> tuple[dict[str, tuple[CrisisContact, ...]], tuple[CrisisContact, ...]]:
     data = load_data("crisis_contacts.json")

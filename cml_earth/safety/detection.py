@@ -23,6 +23,8 @@ from pathlib import Path
 DATA = Path(__file__).parent / "data"
 
 
+# Cached per process: it depends only on the shipped data files (and the lexicons built from them),
+# never on database rows, so every instance holds the same value and nothing needs invalidating.
 @cache
 def load_data(name: str) -> dict:
     """One of the JSON files in ``data/``, read once per process."""
