@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import contextlib
+
+from flask import Flask, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -35,7 +38,21 @@ ERROR_TEXTS = {
         _l("Something went wrong"),
         _l("An error on our side stopped this page. Nothing you sent was saved. Please try again."),
     ),
+    503: (
+        _l("Briefly unavailable"),
+        _l("We cannot reach our database for a moment. Please try again in a few seconds."),
+    ),
 }
+
+#: Seconds a client is asked to wait when the database is unreachable (a restart, a failover).
+RETRY_AFTER_SECONDS = 5
+
+#: The 503 page when even the error page cannot be rendered (it reads the member from the database).
+UNAVAILABLE_HTML = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Briefly unavailable'
+    "</title></head><body><h1>Briefly unavailable</h1><p>We cannot reach our database for a "
+    "moment. Please try again in a few seconds.</p></body></html>"
+)
 
 
 def _render_error(status: int, detail: str | None = None):
@@ -45,7 +62,31 @@ def _render_error(status: int, detail: str | None = None):
     ), status
 
 
+def database_unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` says the database cannot be reached (down, restarting, connection lost)."""
+    if isinstance(error, OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def _unavailable(error: BaseException):
+    """503 with Retry-After: the database is away for a moment; the pool reconnects by itself."""
+    current_app.logger.warning("Database unavailable, answered 503: %s", error)
+    # The connection is gone either way; an invalidated one goes back to the pool as unusable.
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    try:
+        body, _status = _render_error(503)
+    except Exception:  # the page's layout reads the member, and the database is still away
+        body = UNAVAILABLE_HTML
+    return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 def init_app(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    def _operational_error(error: OperationalError):
+        return _unavailable(error)
+
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
         return _render_error(
@@ -62,6 +103,9 @@ def init_app(app: Flask) -> None:
             return error
         if request.path.startswith("/static/"):
             return error
+        if error.code == 500 and database_unavailable(getattr(error, "original_exception", None)):
+            # Lost while committing (after_request) or another disconnect: Flask has logged it.
+            return _unavailable(error.original_exception)
         if error.code >= 500:
             # Flask has logged the cause; the session may be unusable until rolled back.
             db.session.rollback()
