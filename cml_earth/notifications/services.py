@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from ..account.export import LABELS, section
 from ..auth import tokens
@@ -210,9 +211,14 @@ def _shown_to(member_id: int):
 
 
 def notifications_for(member):
-    """A select of the member's notifications, newest first, with actor and story loaded."""
+    """A select of the member's notifications, newest first, with actor and story loaded.
+
+    The story's author joins after the outer join to the story ("unnested"): nested in it,
+    SQLite would build the join of every story with its author before reading the page.
+    """
     return (
         select(Notification)
+        .options(joinedload(Notification.story).joinedload(Story.author, innerjoin="unnested"))
         .where(*_shown_to(member.id))
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )

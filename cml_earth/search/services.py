@@ -68,12 +68,17 @@ def tsquery_prefixes(words: list[str]) -> str:
     return " & ".join("'" + word.replace("'", "''").replace("\\", "") + "':*" for word in words)
 
 
-def _visible_story_ids(viewer):
-    return visible_stories(viewer).with_only_columns(Story.id)
+def _story_rules(viewer):
+    """visible_stories' conditions on the ``stories`` row joined to each hit.
+
+    Not ``Story.id IN (the visible ids)``: SQLite builds that list by reading every story.
+    """
+    return visible_stories(viewer).whereclause
 
 
 def _comment_rules(viewer):
-    rules = [Comment.story_id.in_(_visible_story_ids(viewer))]
+    """On the comment and its story (joined): the story visible, the comment not hidden."""
+    rules = [_story_rules(viewer)]
     if viewer is not None and viewer.is_authenticated:
         rules.append(Comment.author_id.not_in(blocked_ids_select(viewer.id)))
         # Hidden by moderation: found by its author only, as visible_stories does for stories.
@@ -95,7 +100,7 @@ def _sqlite_hits(viewer, words):
         .select_from(_stories_fts)
         .join(Story, Story.id == _stories_fts.c.rowid)
         .where(text("stories_fts MATCH :story_match").bindparams(story_match=match))
-        .where(Story.id.in_(_visible_story_ids(viewer)))
+        .where(_story_rules(viewer))
     )
     comments = (
         select(
@@ -106,6 +111,7 @@ def _sqlite_hits(viewer, words):
         )
         .select_from(_comments_fts)
         .join(Comment, Comment.id == _comments_fts.c.rowid)
+        .join(Story, Story.id == Comment.story_id)
         .where(text("comments_fts MATCH :comment_match").bindparams(comment_match=match))
         .where(_comment_rules(viewer))
     )
@@ -131,7 +137,7 @@ def _postgresql_hits(viewer, words):
         Story.id.label("id"),
         rank.label("score"),
         Story.created_at.label("created_at"),
-    ).where(matches, Story.id.in_(_visible_story_ids(viewer)))
+    ).where(matches, _story_rules(viewer))
     comment_query = func.to_tsquery(text("'simple'::regconfig"), tsquery_prefixes(words))
     comments_vector = literal_column("comments.search_vector")
     comments = (
@@ -141,6 +147,7 @@ def _postgresql_hits(viewer, words):
             func.ts_rank(comments_vector, comment_query).label("score"),
             Comment.created_at.label("created_at"),
         )
+        .join(Story, Story.id == Comment.story_id)
         .where(comments_vector.op("@@")(comment_query))
         .where(_comment_rules(viewer))
     )
