@@ -8,7 +8,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app cml_earth
 export CML_ENV ?= development
 
-.PHONY: run test e2e e2e-deps lint format translations translations-update system-deps migrate seed clean
+.PHONY: run test e2e e2e-deps bench bench-deps faults lint format translations translations-update system-deps migrate seed clean
 
 # System libraries that Python packages build against (PyICU needs ICU and pkg-config).
 system-deps:
@@ -76,6 +76,23 @@ test: translations lint e2e-deps
 # Only the browser tests (they are part of `make test` too).
 e2e: translations e2e-deps $(VENV)/.installed
 	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+
+# The benchmark (issue 8): the production configuration under wrk and a logged-in journey, on
+# PostgreSQL and SQLite; BENCH_SIZE=small|medium|full. Never part of `make test`.
+bench-deps:
+	@if ! command -v wrk >/dev/null; then \
+	  echo "Installing Debian's wrk for the benchmark..."; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq wrk; fi; \
+	fi
+
+bench: translations bench-deps $(VENV)/.installed
+	$(BIN)/python bench/run.py
+
+# Faults under load (issue 8): a worker killed, a private PostgreSQL restarted, a private Redis
+# stopped, SQLite under mixed load; about 4 minutes, loopback only. Never part of `make test`.
+faults: translations $(VENV)/.installed
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo
