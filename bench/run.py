@@ -40,6 +40,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +64,10 @@ SIZES = {
 }
 TABLES = ("members", "stories", "comments", "reactions", "groups", "group_memberships")
 READY_WITHIN_SECONDS = 60
+#: Between two pages: how long the server may take to finish what the last wrk left queued.
+IDLE_WITHIN_SECONDS = 180
+IDLE_PROBES = 16  # as many at once as wrk's connections, so every worker must answer
+IDLE_ANSWER_SECONDS = 0.05
 STOP_WITHIN_SECONDS = 25
 
 
@@ -403,6 +408,36 @@ def _wait_until_ready(process: subprocess.Popen, port: int, log: Path) -> None:
     )
 
 
+def _healthz_seconds(port: int) -> float:
+    began = time.monotonic()
+    client = Client("127.0.0.1", port, timeout=IDLE_WITHIN_SECONDS)
+    try:
+        client.request("/healthz")
+    except OSError:
+        return float("inf")
+    finally:
+        client.close()
+    return time.monotonic() - began
+
+
+def wait_until_idle(port: int) -> None:
+    """Wait until the requests the last wrk left in gunicorn's backlog are done.
+
+    wrk stops sending when its time is up, but the server still works through what it queued:
+    measured straight away, the next page would pay for the last one (a page after the slow
+    feed read ten times slower than it is). Idle: ``IDLE_PROBES`` /healthz at once all answer
+    within ``IDLE_ANSWER_SECONDS``.
+    """
+    deadline = time.monotonic() + IDLE_WITHIN_SECONDS
+    with ThreadPoolExecutor(IDLE_PROBES) as pool:
+        while time.monotonic() < deadline:
+            answers = list(pool.map(_healthz_seconds, [port] * IDLE_PROBES))
+            if max(answers) <= IDLE_ANSWER_SECONDS:
+                return
+            time.sleep(0.5)  # polling the backlog, not a measurement
+    say(f"the server was still busy after {IDLE_WITHIN_SECONDS} s; measuring anyway")
+
+
 # --- loading it -----------------------------------------------------------------------------
 
 
@@ -492,10 +527,12 @@ def load_pages(settings: Settings, port: int, fixtures: Fixtures) -> tuple[list[
     measurements = []
     samples = []
     for page in pages:
+        wait_until_idle(port)
         say(f"wrk {page.path}")
         output = wrk(settings, port, page.path, {"Cookie": cookie} if page.logged_in else {})
         samples.append(output)
         measurements.append(parse_wrk(page.name, output))
+    wait_until_idle(port)
     say(f"wrk hug POST over {len(fixtures.hug_story_ids)} stories")
     output = wrk(
         settings,
