@@ -94,8 +94,20 @@ class World:
             ids = db.session.scalars(
                 insert(Member).returning(Member.id, sort_by_parameter_order=True),
                 [_member(f"reader{n}", COUNTRIES[n % 4], now) for n in range(count)],
-            )
+            ).all()
             db.session.execute(insert(Profile), [{"member_id": id_} for id_ in ids])
+            # Readers follow writers: the follows table is mostly other members' rows, as in
+            # a real community (the viewer's own follows are a few of many).
+            writers = db.session.scalars(select(Story.author_id).distinct()).all()
+            if writers:
+                db.session.execute(
+                    insert(Follow),
+                    [
+                        {"follower_id": id_, "followed_id": writer}
+                        for id_ in ids
+                        for writer in {self.rng.choice(writers), self.rng.choice(writers)}
+                    ],
+                )
             db.session.commit()
 
     def _unit(self) -> None:

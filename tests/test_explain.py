@@ -55,7 +55,11 @@ BIG_TABLES = {
     "group_memberships", "follows",
 }  # fmt: skip
 
-#: name: (the select, built for the viewer, and the indexes its plan must use per backend).
+#: Either index that starts with a story's author finds the followed members' stories.
+BY_AUTHOR = ("ix_stories_author_id_created_at", "uq_stories_author_id_submission_key")
+
+#: name: (the select, built for the viewer, and the indexes its plan must use per backend; a
+#: tuple is any one of its indexes).
 #: Groups are not a big table (hundreds at full size); a country's groups still come
 #: through their index.
 KEY_QUERIES = {
@@ -63,6 +67,14 @@ KEY_QUERIES = {
         lambda world, viewer: stories.stories_by(viewer, world.author_id).limit(21),
         {"sqlite": ["ix_stories_author_id_created_at"],
          "postgresql": ["ix_stories_author_id_created_at"]},
+    ),
+    # Two parts, each read in index order and stopped at the page's end: the followed
+    # members' stories, and everyone else's newest first (SQLite walks the index backwards:
+    # "SCAN stories USING INDEX", which the LIMIT stops; EXPLAIN cannot show where).
+    "home feed, page 3": (
+        lambda world, viewer: stories.home_feed(viewer, offset=40, limit=21),
+        {"sqlite": [BY_AUTHOR, "ix_stories_created_at_id"],
+         "postgresql": [BY_AUTHOR, "ix_stories_created_at_id"]},
     ),
     "a story's words of support": (
         lambda world, viewer: stories.visible_comments(
@@ -98,6 +110,12 @@ KEY_QUERIES = {
          "postgresql": ["ix_stories_search_vector", "ix_comments_search_vector"]},
     ),
 }  # fmt: skip
+
+#: Walks of a big table in index order that the query's LIMIT stops: not a whole read, but
+#: SQLite's plan words them like one.
+STOPPED_BY_LIMIT = {
+    "home feed, page 3": ["SCAN stories USING INDEX ix_stories_created_at_id"],
+}
 
 
 def _sqlite_plan(statement) -> tuple[str, list[str]]:
@@ -135,14 +153,12 @@ def test_key_queries_use_indexes(app, backend, world):
         explain = _sqlite_plan if backend == "sqlite" else _postgresql_plan
         for name, (build, indexes) in KEY_QUERIES.items():
             plan, scanned = explain(build(world, viewer))
-            missing = [index for index in indexes[backend] if index not in plan]
+            scanned = [line for line in scanned if line not in STOPPED_BY_LIMIT.get(name, [])]
+            missing = [
+                index
+                for index in indexes[backend]
+                if not any(one in plan for one in ((index,) if isinstance(index, str) else index))
+            ]
             if scanned or missing:
                 failures.append(f"{name}: scans {scanned}, does not use {missing}\n{plan}")
-        feed_plan, _ = explain(stories.home_feed(viewer).limit(20))
     assert not failures, "\n\n".join(failures)
-    # Known and not yet fixed: the home feed. Followed members first, then the newest, is
-    # ORDER BY (followed?), created_at, id: no index holds that order, so both databases read
-    # every visible story and sort them (and the pager counts them all). When this assertion
-    # fails the feed pages through an index: add it to KEY_QUERIES.
-    sorts_whole = ("USE TEMP B-TREE FOR ORDER BY" in feed_plan) or ('"Sort Key"' in feed_plan)
-    assert sorts_whole, feed_plan

@@ -117,17 +117,46 @@ def test_feed_is_paged_by_twenty(app, client, auth, patient, relative):
     assert pages[0][0] == "Story 000"
     assert pages[2][-1] == "Story 044"
     assert [title for page in pages for title in page] == [f"Story {n:03}" for n in range(45)]
-    assert 'rel="next"' in client.get("/?page=1").get_data(as_text=True)
+    first, last = (client.get(f"/?page={n}").get_data(as_text=True) for n in (1, 3))
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    assert 'rel="prev"' in last and 'rel="next"' not in last
+    assert "Page 3" in last
     assert titles(client.get("/?page=9").get_data(as_text=True)) == []
+
+
+def test_pages_run_on_from_followed_members_to_everyone_else(
+    app, client, auth, patient, relative, make_member
+):
+    """27 followed stories and 18 others: page 2 ends the followed ones and starts the rest."""
+    followed = make_member("Followed")
+    add_stories(app, followed.id, 27, prefix="Followed", hours_ago=100)
+    add_stories(app, patient.id, 18, prefix="Newer")
+    add(app, Follow(follower_id=relative.id, followed_id=followed.id))
+    auth.login(relative)
+    pages = [titles(client.get(f"/?page={n}").get_data(as_text=True)) for n in (1, 2, 3)]
+    assert [len(page) for page in pages] == [20, 20, 5]
+    assert [title for page in pages for title in page] == [
+        *(f"Followed {n:03}" for n in range(27)),
+        *(f"Newer {n:03}" for n in range(18)),
+    ]
+
+
+def test_a_page_out_of_range_is_not_found(app, client, auth, relative):
+    """Past the deepest page, or before the first: 404, never a 500; a word is page 1."""
+    auth.login(relative)
+    for page in ("0", "-1", "501", "99999999999999999999"):
+        assert client.get(f"/?page={page}").status_code == 404, page
+    assert client.get("/?page=two").status_code == 200
+    assert client.get("/feed?page=500").status_code == 200
 
 
 def test_feed_costs_the_same_with_ten_times_the_data(
     app, client, auth, relative, make_member, queries
 ):
-    """The page frame (session, header) and three: the page of stories with their authors and
-    profiles (one joined select), the total for the pager, and the viewer's blocks and mutes
-    (one cached look-up: each author's picture checks whether their profile is visible). The
-    small world map is a picture with its own address (tests/test_groups.py counts it)."""
+    """The page frame (session, header) and two: the page of stories with their authors and
+    profiles (one joined select; nothing counts them), and the viewer's blocks and mutes (one
+    cached look-up: each author's picture checks whether their profile is visible). The small
+    world map is a picture with its own address (tests/test_groups.py counts it)."""
     authors = [make_member(f"author{n}") for n in range(5)]
     add(app, Follow(follower_id=relative.id, followed_id=authors[0].id))
 
@@ -148,4 +177,4 @@ def test_feed_costs_the_same_with_ten_times_the_data(
     small = [measure("/"), measure("/?page=2")]
     grow(9)
     large = [measure("/"), measure("/?page=2")]
-    assert small == large == [frame + 3, frame + 3], "\n".join(s[:160] for s in queries.statements)
+    assert small == large == [frame + 2, frame + 2], "\n".join(s[:160] for s in queries.statements)
