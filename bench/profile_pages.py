@@ -73,6 +73,7 @@ class Timer:
 
         self.seconds = 0.0
         self.statements = 0
+        self.each: list[tuple[float, str]] = []
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
 
@@ -80,11 +81,13 @@ class Timer:
         conn.info["profile_started"] = time.perf_counter()
 
     def _after(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        self.seconds += time.perf_counter() - conn.info.pop("profile_started")
+        took = time.perf_counter() - conn.info.pop("profile_started")
+        self.seconds += took
         self.statements += 1
+        self.each.append((took, " ".join(statement.split())))
 
     def reset(self) -> None:
-        self.seconds, self.statements = 0.0, 0
+        self.seconds, self.statements, self.each = 0.0, 0, []
 
 
 def main() -> int:
@@ -93,6 +96,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--html", action="store_true", help="write pyinstrument profiles")
     parser.add_argument("--only", help="only pages whose name contains this")
+    parser.add_argument("--sql", action="store_true", help="each statement's time, once")
     options = parser.parse_args()
 
     fixtures = find_fixtures(options.database_url)
@@ -120,6 +124,9 @@ def main() -> int:
             f"{page.name[:58]:58} {statistics.mean(totals) * 1000:8.1f}"
             f" {statistics.mean(sql) * 1000:8.1f} {timer.statements:8d}"
         )
+        if options.sql:
+            for took, statement in timer.each:
+                print(f"    {took * 1000:7.2f} ms  {statement[:150]}")
         if options.html:
             from pyinstrument import Profiler
 

@@ -5,8 +5,10 @@
 For each backend: prepare (or reuse) a database of the chosen size, start gunicorn with the
 shipped gunicorn.conf.py in production mode on a free loopback port, load each key page with
 wrk from this second process, run the logged-in journey (bench/journey.py), stop gunicorn and
-write bench/results/<date>-<backend>-<size>.md (also printed). A measurement, never a test:
-it exits 0 whether or not the targets are met, and non-zero only when it could not measure.
+write bench/results/<date>-<backend>-<size>.md (also printed) and, beside it, the same run's
+numbers by page key as .json. At size full the report compares each page's p50 with the newest
+medium .json of the same backend. A measurement, never a test: it exits 0 whether or not the
+targets are met, and non-zero only when it could not measure.
 
 Settings (environment):
   BENCH_SIZE        small | medium | full (default small)
@@ -29,6 +31,7 @@ import contextlib
 import datetime
 import importlib
 import importlib.metadata
+import json
 import os
 import platform
 import re
@@ -46,7 +49,18 @@ from pathlib import Path
 
 import psycopg
 from journey import LOGGED_IN_MARK, Client, Scenario, csrf_token, journey_table, run_journeys
-from measure import Measurement, judge_all, markdown_pairs, markdown_table, parse_wrk
+from measure import (
+    MAX_SCALE_GROWTH,
+    Measurement,
+    compare_scales,
+    judge_all,
+    markdown_pairs,
+    markdown_table,
+    p50s,
+    parse_wrk,
+    results_json,
+    scale_table,
+)
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -443,26 +457,34 @@ def wait_until_idle(port: int) -> None:
 
 @dataclass
 class Page:
+    key: str  # the same at every size, for comparing sizes; the name has data in it
     name: str
     path: str
     logged_in: bool = True
 
 
+#: The hug POST's measurement key (it is not a Page: bench/lua/hug.lua writes its paths).
+HUG_KEY = "hug"
+
+
 def key_pages(fixtures: Fixtures) -> list[Page]:
     search = urllib.parse.urlencode({"q": fixtures.search})
     return [
-        Page("/healthz", "/healthz", logged_in=False),
-        Page("home feed (member)", "/"),
-        Page(f"profile /members/{fixtures.author}", f"/members/{fixtures.author}"),
+        Page("healthz", "/healthz", "/healthz", logged_in=False),
+        Page("feed", "home feed (member)", "/"),
+        Page("profile", f"profile /members/{fixtures.author}", f"/members/{fixtures.author}"),
         Page(
+            "story",
             f"story ({fixtures.story_comments} words of support, "
             f"{fixtures.story_reactions} reactions)",
             f"/stories/{fixtures.story_id}",
         ),
-        Page('group search "Sverige"', "/groups/?q=Sverige"),
-        Page("country page /groups/country/SE", "/groups/country/SE"),
-        Page(f"group page /groups/{fixtures.group_slug}", f"/groups/{fixtures.group_slug}"),
-        Page(f"search results /search?{search}", f"/search?{search}"),
+        Page("group-search", 'group search "Sverige"', "/groups/?q=Sverige"),
+        Page("country", "country page /groups/country/SE", "/groups/country/SE"),
+        Page(
+            "group", f"group page /groups/{fixtures.group_slug}", f"/groups/{fixtures.group_slug}"
+        ),
+        Page("search", f"search results /search?{search}", f"/search?{search}"),
     ]
 
 
@@ -531,7 +553,7 @@ def load_pages(settings: Settings, port: int, fixtures: Fixtures) -> tuple[list[
         say(f"wrk {page.path}")
         output = wrk(settings, port, page.path, {"Cookie": cookie} if page.logged_in else {})
         samples.append(output)
-        measurements.append(parse_wrk(page.name, output))
+        measurements.append(parse_wrk(page.name, output, key=page.key))
     wait_until_idle(port)
     say(f"wrk hug POST over {len(fixtures.hug_story_ids)} stories")
     output = wrk(
@@ -548,7 +570,7 @@ def load_pages(settings: Settings, port: int, fixtures: Fixtures) -> tuple[list[
         },
     )
     samples.append(output)
-    measurements.append(parse_wrk("hug POST (toggles, JSON)", output, write=True))
+    measurements.append(parse_wrk("hug POST (toggles, JSON)", output, write=True, key=HUG_KEY))
     return measurements, "\n\n".join(samples)
 
 
@@ -592,7 +614,53 @@ def workers() -> str:
     return f"{(os.cpu_count() or 1) * 2} (gunicorn.conf.py default: 2 per core)"
 
 
-def report(settings, backend, generated, fixtures, verdicts, journey, started, machine_rows) -> str:
+def scale_section(backend: str, size: str, measurements: list[Measurement]) -> list[str]:
+    """At size full: each page's p50 against the newest medium run of the same backend."""
+    if size != "full":
+        return []
+    lines = ["## p50 at full size against medium", ""]
+    # File names start with the date, so the last in name order is the newest.
+    candidates = sorted(RESULTS.glob(f"*-{backend}-medium.json"))
+    if not candidates:
+        return [
+            *lines,
+            f"No medium result for {backend} exists (bench/results/*-{backend}-medium.json), "
+            "so there is nothing to compare with. Make one with `BENCH_SIZE=medium make bench` "
+            f"(or `BENCH_SIZE=medium BENCH_BACKENDS={backend} make bench`), then run this "
+            "size again.",
+            "",
+        ]
+    medium_path = candidates[-1]
+    medium = json.loads(medium_path.read_text())
+    members = medium.get("counts", {}).get("members")
+    rows = compare_scales(p50s(medium), measurements)
+    failed = sum(not row.passed for row in rows)
+    return [
+        *lines,
+        f"Compared with `{medium_path.relative_to(ROOT)}` (run {medium.get('started', '?')}"
+        + (f", {members:,} members" if isinstance(members, int) else "")
+        + f"). {len(rows) - failed} of {len(rows)} rows meet the target.",
+        "",
+        scale_table(rows, "medium", "full"),
+        "",
+        f"Target: each page's p50 at full size (100,000 members) ≤ {MAX_SCALE_GROWTH} × its p50 "
+        "at medium (10,000 members), pages matched by key. /healthz does not touch the data: "
+        "its growth shows how much the two runs differ anyway.",
+        "",
+    ]
+
+
+def report(
+    settings,
+    backend,
+    generated,
+    fixtures,
+    verdicts,
+    journey,
+    started,
+    machine_rows,
+    scale: list[str] | None = None,
+) -> str:
     data = ", ".join(f"{table} {count:,}" for table, count in fixtures.counts.items())
     source = (
         f"`flask demo generate` size {settings.size}, seed {settings.seed}"
@@ -614,6 +682,7 @@ def report(settings, backend, generated, fixtures, verdicts, journey, started, m
         "p99 of read pages ≤ 50 ms at 16 connections; zero errors (non-2xx/3xx answers and "
         "socket errors). The hug POST is a write: the p99 target does not apply to it.",
         "",
+        *(scale or []),
         "## Logged-in journey",
         "",
         f"bench/journey.py (threads, standard library; not locust): {settings.journey_members} "
@@ -684,13 +753,18 @@ def bench_backend(settings: Settings, backend: str, generated: bool, started) ->
         )
         journey = run_journeys(port, scenario, settings.journey_members, settings.journey_seconds)
     verdicts = judge_all(measurements)
-    text_ = report(settings, backend, generated, fixtures, verdicts, journey, started, machine_rows)
-    RESULTS.mkdir(parents=True, exist_ok=True)
     size = settings.size if generated else "demo"
+    scale = scale_section(backend, size, measurements)
+    text_ = report(
+        settings, backend, generated, fixtures, verdicts, journey, started, machine_rows, scale
+    )
+    RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{started:%Y-%m-%d}-{backend}-{size}.md"
     path.write_text(text_)
+    numbers = results_json(backend, size, started, fixtures.counts, measurements)
+    path.with_suffix(".json").write_text(json.dumps(numbers, indent=2) + "\n")
     print(text_, flush=True)
-    say(f"written to {path.relative_to(ROOT)}")
+    say(f"written to {path.relative_to(ROOT)} and {path.with_suffix('.json').name}")
     return path
 
 

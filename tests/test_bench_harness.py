@@ -126,3 +126,95 @@ def test_percentile_is_nearest_rank():
     assert measure.percentile([], 0.99) == 0.0
     assert measure.percentile([3.0, 1.0, 2.0], 0.5) == 2.0
     assert measure.percentile(list(range(1, 101)), 0.99) == 99
+
+
+# --- full size against medium -----------------------------------------------------------------
+
+
+def _page(key, p50, name=None):
+    return measure.Measurement(name or f"{key} page", 100, 1.0, 500.0, p50, 2 * p50, key=key)
+
+
+def test_parse_wrk_keeps_the_key():
+    assert measure.parse_wrk("/healthz", HEALTHZ, key="healthz").key == "healthz"
+    assert measure.parse_wrk("/healthz", HEALTHZ).key == ""  # the old callers still work
+
+
+def test_compare_scales_by_key_in_the_larger_runs_order():
+    medium = {"healthz": 10.0, "feed": 40.0, "profile": 20.0, "search": 5.0}
+    full = [
+        _page("healthz", 11.0),
+        _page("feed", 52.0, "home feed (member)"),
+        _page("profile", 30.4, "profile /members/SkogenPaul9993"),
+        _page("country", 8.0),  # not in the medium run: left out
+        _page("", 9.0),  # no key: left out
+        _page("search", 5.0),
+    ]
+    rows = measure.compare_scales(medium, full)
+    assert [row.key for row in rows] == ["healthz", "feed", "profile", "search"]
+    feed = rows[1]
+    assert (feed.name, feed.smaller_p50_ms, feed.larger_p50_ms) == ("home feed (member)", 40, 52)
+    assert feed.growth == pytest.approx(1.3) and feed.passed  # exactly at the target passes
+    assert rows[2].growth == pytest.approx(1.52) and not rows[2].passed
+    assert rows[3].growth == pytest.approx(1.0) and rows[3].passed
+
+
+def test_a_zero_p50_gives_no_ratio_and_no_zero_division():
+    rows = measure.compare_scales({"feed": 0.0}, [_page("feed", 3.0)])
+    assert rows[0].growth is None and not rows[0].passed
+    table = measure.scale_table(rows, "medium", "full")
+    assert table.splitlines()[2].endswith(
+        "| 0.0 ms | 3.0 ms | – | fail: p50 at medium is 0 ms, no ratio |"
+    )
+    # A zero at the larger size is a ratio like any other.
+    assert measure.compare_scales({"feed": 4.0}, [_page("feed", 0.0)])[0].passed
+
+
+def test_scale_table_marks_pass_and_fail():
+    rows = measure.compare_scales(
+        {"feed": 40.0, "profile": 20.0},
+        [_page("feed", 44.0, "home feed (member)"), _page("profile", 30.4, "profile /members/X")],
+    )
+    lines = measure.scale_table(rows, "medium", "full").splitlines()
+    assert lines[0] == "| page | p50 at medium | p50 at full | growth | target |"
+    assert lines[1] == "|---|---:|---:|---:|---|"
+    assert lines[2] == "| home feed (member) | 40.0 ms | 44.0 ms | 1.10 | pass |"
+    assert lines[3] == "| profile /members/X | 20.0 ms | 30.4 ms | 1.52 | fail: growth 1.52 > 1.3 |"
+    assert len(lines) == 4
+
+
+def test_results_json_is_keyed_and_reads_back():
+    import datetime
+    import json
+
+    started = datetime.datetime(2026, 11, 26, 14, 5, tzinfo=datetime.UTC)
+    feed = measure.Measurement(
+        "home feed (member)", 80, 10.0, 8.0, 41.5, 90.0, non_2xx_3xx=2, key="feed"
+    )
+    unkeyed = measure.Measurement("something else", 10, 1.0, 10.0, 1.0, 2.0)
+    data = measure.results_json("sqlite", "medium", started, {"members": 10_000}, [feed, unkeyed])
+    assert data == {
+        "backend": "sqlite",
+        "size": "medium",
+        "started": "2026-11-26T14:05:00+00:00",
+        "counts": {"members": 10_000},
+        "pages": {
+            "feed": {
+                "name": "home feed (member)",
+                "rate": 8.0,
+                "p50_ms": 41.5,
+                "p99_ms": 90.0,
+                "errors": 2,
+            },
+            "something else": {
+                "name": "something else",
+                "rate": 10.0,
+                "p50_ms": 1.0,
+                "p99_ms": 2.0,
+                "errors": 0,
+            },
+        },
+    }
+    again = json.loads(json.dumps(data))
+    assert measure.p50s(again) == {"feed": 41.5, "something else": 1.0}
+    assert measure.compare_scales(measure.p50s(again), [_page("feed", 83.0)])[0].growth == 2.0

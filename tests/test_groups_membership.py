@@ -783,3 +783,31 @@ def test_group_lists_cost_the_same_queries_however_many_groups(app, make_member,
     grow(30, 3)
     large = [_count(c, queries, path) for c in (client, anonymous) for path in paths]
     assert small == large, queries.statements
+
+
+def test_a_groups_stories_page_by_twenty_without_a_total(app, make_member):
+    """Previous and next only: nothing counts a group's stories (they grow with the community)."""
+    author = make_member("PagingAuthor")
+    group_id = make_group(app, "paging-circle", visibility="public", moderators=[author])
+    for number in range(45):
+        add_story(app, author, title=f"Paged story {number:02}", body="Words.", group_id=group_id)
+    client = app.test_client()
+    pages = [
+        client.get(f"/groups/paging-circle?page={n}").get_data(as_text=True) for n in (1, 2, 3)
+    ]
+    # The story cards (the stories waiting for support are a list of their own).
+    shown = [
+        re.findall(r'<h3><a href="/stories/\d+">(Paged story \d\d)</a></h3>', page)
+        for page in pages
+    ]
+    assert [len(titles) for titles in shown] == [20, 20, 5]
+    assert sorted(title for titles in shown for title in titles) == [
+        f"Paged story {n:02}" for n in range(45)
+    ]
+    raw = [client.get(f"/groups/paging-circle?page={n}").get_data(as_text=True) for n in (1, 3)]
+    assert 'rel="next"' in raw[0] and 'rel="prev"' not in raw[0]
+    assert 'rel="prev"' in raw[1] and 'rel="next"' not in raw[1]
+    assert " of " not in re.search(r'<nav class="pagination".*?</nav>', raw[0], re.S).group(0)
+    for page in ("4", "0", "-2", "501", "9" * 30):
+        assert client.get(f"/groups/paging-circle?page={page}").status_code == 404, page
+    assert client.get("/groups/paging-circle?page=x").status_code == 200

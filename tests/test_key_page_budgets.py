@@ -33,10 +33,10 @@ KEY_PAGES = {
     "group search Sverige": ("GET", lambda world: "/groups/?q=Sverige", 5),
     # Frame (2), the page of groups, the pager's total, the national group.
     "country page": ("GET", lambda world: "/groups/country/SE", 5),
-    # Frame (2), the group, the page of its stories and the pager's total, the newest members
+    # Frame (2), the group, the page of its stories (nothing counted), the newest members
     # with their profiles, the stories waiting for support, the viewer's membership, blocks
     # and mutes.
-    "group page": ("GET", lambda world: f"/groups/{world.key_group_slug}", 9),
+    "group page": ("GET", lambda world: f"/groups/{world.key_group_slug}", 8),
     # Frame (2), the hits (stories and words of support in one union), the words of support
     # on the page, then the stories they belong to. The key story and its words of support
     # are the only texts with the word.

@@ -16,6 +16,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import paging
 from ..auth.permissions import verified_required
 from ..errors import DomainError
 from ..extensions import db, limiter
@@ -395,14 +396,16 @@ def archive(slug: str):
 @bp.get("/<slug>")
 def group(slug: str):
     group = _group_or_404(slug)
+    number = paging.requested_page()
     readable = permissions.can_read_content(current_user, group)
     page = newest = waiting = None
     if readable:
-        page = _page(
-            services.group_stories(current_user, group).order_by(
-                Story.created_at.desc(), Story.id.desc()
-            )
+        stories = services.group_stories(current_user, group).order_by(
+            Story.created_at.desc(), Story.id.desc()
         )
+        page = paging.window(stories, PER_PAGE, number)
+        if number > 1 and not page.items:
+            abort(404)
         newest = db.session.scalars(
             services.group_members(current_user, group).limit(WELCOME_SIZE)
         ).all()

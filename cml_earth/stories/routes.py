@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import (
     Blueprint,
     abort,
@@ -17,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import paging
 from ..auth.permissions import can_post, verified_required
 from ..errors import DomainError
 from ..extensions import db
@@ -85,38 +84,17 @@ def _visible_comment_or_404(comment_id: int):
     return comment
 
 
-@dataclass(frozen=True)
-class FeedPage:
-    """A page of the home feed: whether there is a next page, but no total (nothing counts)."""
-
-    items: list
-    page: int
-    has_next: bool
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
 def render_feed():
     """The home page of a logged-in member (main.home calls this)."""
-    number = request.args.get("page", 1, type=int)
-    if number < 1 or number > services.FEED_MAX_PAGE:
-        abort(404)
-    statement = services.home_feed(current_user, offset=(number - 1) * PER_PAGE, limit=PER_PAGE + 1)
-    rows = db.session.scalars(statement).all()
-    page = FeedPage(
+    number = paging.requested_page()
+    # home_feed pages itself: each of its two parts stops at the page's end.
+    rows = db.session.scalars(
+        services.home_feed(current_user, offset=(number - 1) * PER_PAGE, limit=PER_PAGE + 1)
+    ).all()
+    page = paging.Window(
         items=rows[:PER_PAGE],
         page=number,
-        has_next=len(rows) > PER_PAGE and number < services.FEED_MAX_PAGE,
+        has_next=len(rows) > PER_PAGE and number < paging.MAX_PAGE,
     )
     return render_template("stories/feed.html", page=page, can_write=can_post(current_user))
 

@@ -79,10 +79,6 @@ def _newest_first(statement):
     return statement.order_by(Story.created_at.desc(), Story.id.desc())
 
 
-#: The deepest page of the home feed: past it, a member reads the lists of groups and members.
-FEED_MAX_PAGE = 500
-
-
 def home_feed(viewer, *, offset: int = 0, limit: int = 20):
     """A page of the home feed: stories of members ``viewer`` follows first, then the newest.
 
