@@ -315,9 +315,8 @@ def find_fixtures(database_url: str) -> Fixtures:
                     " GROUP BY g.id, g.slug ORDER BY count(gm.id) DESC, g.id LIMIT 1"
                 )
             ).scalar_one()
-            titles = (
-                db.execute(text(f"SELECT s.title {VISIBLE_STORIES} LIMIT 1000")).scalars().all()
-            )
+            first_titles = f"SELECT s.title {VISIBLE_STORIES} ORDER BY s.id LIMIT 1000"
+            titles = db.execute(text(first_titles)).scalars().all()
             counts = {
                 table: db.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
                 for table in TABLES

@@ -43,11 +43,23 @@ def test_pgbouncer_switches_prepared_statements_off():
     options = engine_options(
         POSTGRES, {"connect_args": {"connect_timeout": 5}}, 1000, pgbouncer=True
     )
+    # PgBouncer refuses startup options: no jit=off here (docs/deploy.md sets it per database).
     assert options["connect_args"] == {"connect_timeout": 5, "prepare_threshold": None}
     assert options["pool_pre_ping"] is True
     # SQLite has no server in between: the switch means nothing there.
     sqlite = engine_options("sqlite:///x.sqlite3", {}, 1000, pgbouncer=True)
     assert sqlite["connect_args"] == {"timeout": 1.0}
+
+
+def test_postgresql_runs_without_jit(app, backend):
+    """JIT compiled a common-word search for 500 ms to save a few: every connection has it off."""
+    direct = engine_options(POSTGRES, {"connect_args": {"connect_timeout": 5}}, 1000)
+    assert direct["connect_args"] == {"connect_timeout": 5, "options": "-c jit=off"}
+    if backend == "postgresql":
+        with app.app_context():
+            assert db.session.execute(db.text("SHOW jit")).scalar_one() == "off"
+    else:
+        assert "options" not in engine_options("sqlite:///x.sqlite3", {}, 1000)["connect_args"]
 
 
 def test_database_pgbouncer_comes_from_the_environment(make_app, monkeypatch):

@@ -287,6 +287,24 @@ def test_results_are_paginated(app, client, auth, patient):
     assert search(client, "pagination", page=0).status_code == 404
 
 
+def test_the_newest_matches_are_ranked_and_older_ones_wait(
+    app, client, auth, patient, relative, monkeypatch
+):
+    """Each kind ranks its newest CANDIDATES matches only, so a common word costs the same
+    however many stories hold it: with 3, the two oldest stories and words are not shown."""
+    monkeypatch.setattr(services, "CANDIDATES", 3)
+    for n in range(5):
+        make_story(app, patient.id, f"Plentiful story {n}")
+    quiet = make_story(app, patient.id, "A quiet story")
+    for n in range(5):
+        make_comment(app, quiet, relative.id, f"Plentiful word {n}")
+    auth.login(patient)
+    page = found(search(client, "plentiful"))
+    shown = {n for n in range(5) if f"Plentiful story {n}<" in page}
+    assert shown == {2, 3, 4}
+    assert [n for n in range(5) if f"Plentiful word {n}" in page] == [2, 3, 4]
+
+
 def test_search_page_query_count_does_not_grow(app, client, auth, patient, relative, queries):
     def add(count: int) -> None:
         for number in range(count):

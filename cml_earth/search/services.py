@@ -1,5 +1,8 @@
 """Search: the user's words as plain words, matched in the index of each database.
 
+The best matches among the newest CANDIDATES (1,000) visible stories and as many words of
+support with the words: a search costs the same at a thousand stories and at a million.
+
 Only what the viewer may open is searched: stories through stories.services.visible_stories
 (visibility, blocks, the viewer's own), words of support only on those stories and never by a
 member blocked either way. Deleted content is gone from the index with its row (triggers on
@@ -44,6 +47,10 @@ from ..text import render_markdown
 from .schema import FTS_TABLES
 
 MAX_QUERY_LENGTH = 200
+#: Matches ranked per kind: the newest this many visible stories and as many words of support.
+#: A common word matches a large share of a million stories; ranking them all would make a
+#: search cost grow with the community. Rare words have fewer matches and lose nothing.
+CANDIDATES = 1_000
 MAX_WORDS = 12
 PER_PAGE = 20
 _WORD = re.compile(r"[^\W_]+")
@@ -90,6 +97,8 @@ def _comment_rules(viewer):
 
 def _sqlite_hits(viewer, words):
     match = fts5_query(words)
+    # FTS5 walks its matches newest first (rowid is the id) and the LIMIT stops the walk; bm25
+    # is computed for the rows it returns only.
     stories = (
         select(
             literal("story").label("kind"),
@@ -101,6 +110,8 @@ def _sqlite_hits(viewer, words):
         .join(Story, Story.id == _stories_fts.c.rowid)
         .where(text("stories_fts MATCH :story_match").bindparams(story_match=match))
         .where(_story_rules(viewer))
+        .order_by(_stories_fts.c.rowid.desc())
+        .limit(CANDIDATES)
     )
     comments = (
         select(
@@ -114,6 +125,8 @@ def _sqlite_hits(viewer, words):
         .join(Story, Story.id == Comment.story_id)
         .where(text("comments_fts MATCH :comment_match").bindparams(comment_match=match))
         .where(_comment_rules(viewer))
+        .order_by(_comments_fts.c.rowid.desc())
+        .limit(CANDIDATES)
     )
     return stories, comments
 
@@ -132,25 +145,38 @@ def _postgresql_hits(viewer, words):
         by_language.append((rule, query))
     matches = or_(*(and_(rule, stories_vector.op("@@")(query)) for rule, query in by_language))
     rank = func.greatest(*(func.ts_rank(stories_vector, query) for _rule, query in by_language))
+    # The newest matches first, stopped at CANDIDATES; ranked afterwards, so ts_rank reads the
+    # vectors of the candidates only.
+    story_ids = (
+        select(Story.id)
+        .where(matches, _story_rules(viewer))
+        .order_by(Story.id.desc())
+        .limit(CANDIDATES)
+        .subquery("story_candidates")
+    )
     stories = select(
         literal("story").label("kind"),
         Story.id.label("id"),
         rank.label("score"),
         Story.created_at.label("created_at"),
-    ).where(matches, _story_rules(viewer))
+    ).join(story_ids, story_ids.c.id == Story.id)
     comment_query = func.to_tsquery(text("'simple'::regconfig"), tsquery_prefixes(words))
     comments_vector = literal_column("comments.search_vector")
-    comments = (
-        select(
-            literal("comment").label("kind"),
-            Comment.id.label("id"),
-            func.ts_rank(comments_vector, comment_query).label("score"),
-            Comment.created_at.label("created_at"),
-        )
+    comment_ids = (
+        select(Comment.id)
         .join(Story, Story.id == Comment.story_id)
         .where(comments_vector.op("@@")(comment_query))
         .where(_comment_rules(viewer))
+        .order_by(Comment.id.desc())
+        .limit(CANDIDATES)
+        .subquery("comment_candidates")
     )
+    comments = select(
+        literal("comment").label("kind"),
+        Comment.id.label("id"),
+        func.ts_rank(comments_vector, comment_query).label("score"),
+        Comment.created_at.label("created_at"),
+    ).join(comment_ids, comment_ids.c.id == Comment.id)
     return stories, comments
 
 
@@ -160,7 +186,8 @@ def search_select(viewer, words: list[str]):
         stories, comments = _postgresql_hits(viewer, words)
     else:
         stories, comments = _sqlite_hits(viewer, words)
-    hits = union_all(stories, comments).subquery("hits")
+    # Each part in a subquery of its own: SQLite takes no LIMIT on a member of a UNION.
+    hits = union_all(*(select(part.subquery()) for part in (stories, comments))).subquery("hits")
     return select(hits.c.kind, hits.c.id).order_by(
         hits.c.score.desc(), hits.c.created_at.desc(), hits.c.kind, hits.c.id.desc()
     )
