@@ -257,3 +257,23 @@ def test_profile_page_renders_every_payload_inert(app, client, make_member):
         scripts = re.findall(r"<script[^>]*>", html, re.I)
         assert all('src="/static/' in tag for tag in scripts), (payload, scripts)
         assert "alert(1)" not in html.replace(story, ""), payload
+
+
+def test_cached_html_is_the_same_sanitised_html_and_long_texts_bypass_the_cache():
+    """The per-process cache keys on the text itself: never stale, never unsanitised."""
+    from cml_earth import text
+
+    text._cached_html.cache_clear()
+    payload = "Hello <script>alert(1)</script> [x](javascript:alert(1)) **bold**"
+    first, second = render_markdown(payload), render_markdown(payload)
+    assert str(first) == str(second) == text._html(payload)
+    html = str(first)
+    assert "<script" not in html and 'href="javascript' not in html
+    assert "<strong>bold</strong>" in html
+    assert text._cached_html.cache_info().hits == 1
+    edited = render_markdown(payload + " more")
+    assert edited != first and "more" in edited
+    long_text = "word " * (text.CACHED_UP_TO // 5 + 1)
+    assert len(long_text) > text.CACHED_UP_TO
+    render_markdown(long_text)
+    assert text._cached_html.cache_info().currsize == 2  # the payload and its edit only

@@ -10,6 +10,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 
+def viewer():
+    """The member (or anonymous user) of this request, not the ``current_user`` proxy.
+
+    For helpers that templates call once per item of a list: each attribute read through the
+    proxy looks the user up again, which on a page of 50 words of support was a tenth of its
+    time.
+    """
+    return current_user._get_current_object()
+
+
 def can_post(member) -> bool:
     """Members may write once they have confirmed their email address, unless silenced."""
     return bool(

@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..auth.permissions import viewer
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import EmptyForm, apply_errors
@@ -41,15 +42,17 @@ def _profile_helpers() -> dict:
 @bp.app_template_global()
 def avatar_src(member, size: int) -> str:
     """The picture to show for ``member``: a neutral figure when their profile is hidden."""
-    if not permissions.can_view_profile(current_user, member):
+    who = viewer()
+    if not permissions.can_view_profile(who, member):
         return url_for("static", filename="img/member.svg")
-    return url_for("profiles.avatar", username=member.username, size=size, v=avatar_version(member))
+    version = avatars.avatar_version(who, member)
+    return url_for("profiles.avatar", username=member.username, size=size, v=version)
 
 
 @bp.app_template_global()
 def avatar_version(member) -> str | None:
     """For the avatar macro, which is imported without the template's context."""
-    return avatars.avatar_version(current_user, member)
+    return avatars.avatar_version(viewer(), member)
 
 
 def _member_or_404(username: str):

@@ -19,6 +19,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..auth.models import Member
+from ..auth.permissions import viewer
 from ..extensions import db, limiter
 from ..profiles.services import find_member
 from ..security import safe_next
@@ -50,12 +51,12 @@ def count_label(kind: str, count: int) -> str:
 
 
 def _viewer():
-    return current_user
+    return viewer()
 
 
 def _sent(target) -> frozenset[str]:
     """Kinds the viewer sent to one target; lists should pass ``sent`` from sent_kinds()."""
-    return services.sent_kinds(current_user, [target]).get(services.target_key(target), frozenset())
+    return services.sent_kinds(viewer(), [target]).get(services.target_key(target), frozenset())
 
 
 def _action_url(target, kind: str) -> str:
@@ -88,9 +89,9 @@ for _name, _function in {
     "reaction_action_url": _action_url,
     "reaction_senders_url": _senders_url,
     "reaction_counts": _counts,
-    "sent_reaction_kinds": lambda targets: services.sent_kinds(current_user, targets),
+    "sent_reaction_kinds": lambda targets: services.sent_kinds(viewer(), targets),
     "reaction_target_key": services.target_key,
-    "relation_to_member": lambda member: services.relation_to(current_user, member),
+    "relation_to_member": lambda member: services.relation_to(viewer(), member),
 }.items():
     bp.add_app_template_global(_function, _name)
 
