@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -14,6 +16,11 @@ from sqlalchemy.types import TypeDecorator
 from werkzeug.routing import IntegerConverter
 
 from .extensions import db
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: there SQLite's busy timeout alone makes writers wait
+    fcntl = None
 
 log = logging.getLogger(__name__)
 
@@ -179,9 +186,90 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
+    gate = WriterGate.for_database(engine.url.database, busy_timeout_ms)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent() else "BEGIN")
+        if not _write_intent():
+            connection.exec_driver_sql("BEGIN")
+            return
+        if gate is not None:
+            gate.enter(_dbapi(connection))
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    if gate is not None:
+        # Every way a transaction ends: commit, rollback, the pool's reset, a closed connection.
+        for name in ("commit", "rollback"):
+            event.listen(engine, name, lambda conn: gate.leave(_dbapi(conn)))
+        for name in ("reset", "checkin", "invalidate"):
+            event.listen(engine, name, lambda dbapi_connection, *_: gate.leave(dbapi_connection))
+        event.listen(engine, "close", lambda dbapi_connection, *_: gate.forget(dbapi_connection))
+
+
+def _dbapi(connection):
+    try:
+        return connection.connection.dbapi_connection
+    except Exception:  # a closed or invalidated connection holds nothing any more
+        return None
+
+
+class WriterGate:
+    """Writers to one SQLite file take turns through a file lock before BEGIN IMMEDIATE.
+
+    SQLite's own busy handler makes a waiting writer sleep longer and longer (up to 100 ms at a
+    time), so under steady writes a writer that has waited long keeps losing to newcomers:
+    measured, a hug took 5 s at the 99th percentile with four workers. Here a waiter asks again
+    every millisecond, so the lock goes to a waiter about as soon as it is free. The kernel drops
+    the lock when a process dies. Past the busy timeout a writer stops waiting here and leaves
+    the rest to SQLite's busy timeout, as before.
+    """
+
+    POLL_SECONDS = 0.001
+
+    def __init__(self, path: str, timeout_seconds: float) -> None:
+        self.path = path
+        self.timeout_seconds = timeout_seconds
+        self._files: dict[int, int] = {}  # id of the DBAPI connection -> its lock file
+        self._held: set[int] = set()
+
+    @classmethod
+    def for_database(cls, database: str | None, busy_timeout_ms: int) -> WriterGate | None:
+        if fcntl is None or not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        return cls(f"{database}-writer.lock", busy_timeout_ms / 1000)
+
+    def enter(self, dbapi_connection) -> None:
+        key = id(dbapi_connection)
+        if dbapi_connection is None or key in self._held:
+            return
+        descriptor = self._files.get(key)
+        if descriptor is None:
+            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._files[key] = descriptor
+        deadline = time.monotonic() + self.timeout_seconds
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return  # SQLite's busy timeout decides from here
+                time.sleep(self.POLL_SECONDS)
+            else:
+                self._held.add(key)
+                return
+
+    def leave(self, dbapi_connection) -> None:
+        key = id(dbapi_connection)
+        if key in self._held:
+            self._held.discard(key)
+            fcntl.flock(self._files[key], fcntl.LOCK_UN)
+
+    def forget(self, dbapi_connection) -> None:
+        """The connection closes: its lock file too (closing it drops the lock)."""
+        self.leave(dbapi_connection)
+        descriptor = self._files.pop(id(dbapi_connection), None)
+        if descriptor is not None:
+            os.close(descriptor)
 
 
 def engine_options(
