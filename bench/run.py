@@ -299,6 +299,17 @@ def find_fixtures(database_url: str) -> Fixtures:
                     " ELSE -s.comment_count END, s.id LIMIT 1"
                 )
             ).one()
+            # The profile: the patient with the most stories whose profile every member may
+            # see (the story's own author may have chosen a narrower audience).
+            profile_author = db.execute(
+                text(
+                    "SELECT m.username FROM members m JOIN profiles p ON p.member_id = m.id"
+                    " WHERE m.role = 'patient' AND p.hidden_at IS NULL"
+                    " AND p.profile_visibility IN ('public', 'members')"
+                    " ORDER BY (SELECT count(*) FROM stories s WHERE s.author_id = m.id) DESC,"
+                    " m.id LIMIT 1"
+                )
+            ).scalar_one()
             hug_ids = db.execute(
                 text(
                     f"SELECT s.id {VISIBLE_STORIES} AND s.author_id NOT IN"  # noqa: S608 (constant)
@@ -334,7 +345,7 @@ def find_fixtures(database_url: str) -> Fixtures:
         story_id=story[0],
         story_comments=story[1],
         story_reactions=story[2],
-        author=story[3],
+        author=profile_author,
         hug_story_ids=list(hug_ids),
         group_slug=group,
         search=os.environ.get("BENCH_SEARCH") or _common_word(titles),
