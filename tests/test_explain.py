@@ -16,6 +16,7 @@ from sqlalchemy import text
 from cml_earth.auth.models import Member
 from cml_earth.extensions import db
 from cml_earth.groups import services as groups
+from cml_earth.groups.models import Group
 from cml_earth.notifications.services import notifications_for
 from cml_earth.search.services import search_select
 from cml_earth.stories import services as stories
@@ -56,7 +57,7 @@ BIG_TABLES = {
 }  # fmt: skip
 
 #: Either index that starts with a story's author finds the followed members' stories.
-BY_AUTHOR = ("ix_stories_author_id_created_at", "uq_stories_author_id_submission_key")
+BY_AUTHOR = ("ix_stories_author_id_created_at_id", "uq_stories_author_id_submission_key")
 
 #: name: (the select, built for the viewer, and the indexes its plan must use per backend; a
 #: tuple is any one of its indexes).
@@ -65,8 +66,8 @@ BY_AUTHOR = ("ix_stories_author_id_created_at", "uq_stories_author_id_submission
 KEY_QUERIES = {
     "a member's stories": (
         lambda world, viewer: stories.stories_by(viewer, world.author_id).limit(21),
-        {"sqlite": ["ix_stories_author_id_created_at"],
-         "postgresql": ["ix_stories_author_id_created_at"]},
+        {"sqlite": ["ix_stories_author_id_created_at_id"],
+         "postgresql": ["ix_stories_author_id_created_at_id"]},
     ),
     # Two parts, each read in index order and stopped at the page's end: the followed
     # members' stories, and everyone else's newest first (SQLite walks the index backwards:
@@ -75,6 +76,13 @@ KEY_QUERIES = {
         lambda world, viewer: stories.home_feed(viewer, offset=40, limit=21),
         {"sqlite": [BY_AUTHOR, "ix_stories_created_at_id"],
          "postgresql": [BY_AUTHOR, "ix_stories_created_at_id"]},
+    ),
+    "a group's stories": (
+        lambda world, viewer: groups.group_stories(
+            viewer, db.session.get(Group, world.key_group_id)
+        ).order_by(Story.created_at.desc(), Story.id.desc()).limit(21),
+        {"sqlite": ["ix_stories_group_id_created_at_id"],
+         "postgresql": ["ix_stories_group_id_created_at_id"]},
     ),
     "a story's words of support": (
         lambda world, viewer: stories.visible_comments(

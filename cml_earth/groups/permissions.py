@@ -142,7 +142,7 @@ def shares_group_condition(viewer_id: int, member_id_column):
     """SQL: the member in ``member_id_column`` shares an active group membership with the viewer."""
     mine = aliased(GroupMembership)
     theirs = aliased(GroupMembership)
-    return exists(
+    statement = (
         select(theirs.id)
         .join(mine, mine.group_id == theirs.group_id)
         .where(
@@ -152,6 +152,12 @@ def shares_group_condition(viewer_id: int, member_id_column):
             theirs.status == MembershipStatus.ACTIVE,
         )
     )
+    if db.engine.dialect.name == "postgresql":
+        # OFFSET 0 keeps PostgreSQL from turning this into a hashed set of every co-member of
+        # the viewer, built before the first row: thousands of members in a big country group
+        # (4.5 ms a list at 100,000 members), where a page asks a few rows two index lookups.
+        statement = statement.offset(0)
+    return exists(statement)
 
 
 def readable_group_ids(viewer):

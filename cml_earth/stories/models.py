@@ -33,8 +33,8 @@ class Story(db.Model):
         # A double click sends the same form twice: the second insert meets this constraint.
         UniqueConstraint("author_id", "submission_key"),
         Index("ix_stories_created_at_id", "created_at", "id"),
-        Index("ix_stories_author_id_created_at", "author_id", "created_at"),
-        Index("ix_stories_group_id_created_at", "group_id", "created_at"),
+        Index("ix_stories_author_id_created_at_id", "author_id", "created_at", "id"),
+        Index("ix_stories_group_id_created_at_id", "group_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

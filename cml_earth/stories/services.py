@@ -76,7 +76,11 @@ def _visible_stories(viewer):
     )
     return select(Story).where(
         or_(
-            Story.author_id == viewer.id,
+            # "+ 0": no index for this side of the OR. Otherwise SQLite, with the statistics of
+            # a million stories, answers the OR from two indexes (the author's, and group_id IS
+            # NULL from the groups index) and sorts every visible story: the home feed took 4 s
+            # where walking ix_stories_created_at_id newest first takes milliseconds.
+            (Story.author_id + 0) == viewer.id,
             and_(
                 audience,
                 Story.hidden_at.is_(None),  # hidden by moderation: only its author sees it
@@ -97,7 +101,7 @@ def home_feed(viewer, *, offset: int = 0, limit: int = 20):
     Muted members are left out (here only: their stories stay reachable elsewhere).
 
     One query, two parts in a UNION ALL, each read in index order and stopped at
-    ``offset + limit`` rows: the followed members' stories (``ix_stories_author_id_created_at``)
+    ``offset + limit`` rows: the followed members' stories (``ix_stories_author_id_created_at_id``)
     and everyone else's (``ix_stories_created_at_id``). A single ORDER BY (followed first, then
     newest) has no index, so it read and sorted every visible story, and a pager counted them
     all; the page costs the same at a thousand stories as at a million.
