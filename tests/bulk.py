@@ -110,6 +110,25 @@ class World:
                 )
             db.session.commit()
 
+    def add_comments(self, count: int) -> None:
+        """Words of support on the world's stories, without the key words: a big table's bulk."""
+        now = utcnow()
+        with self.app.app_context():
+            stories = db.session.execute(select(Story.id, Story.author_id)).all()
+            db.session.execute(
+                insert(Comment),
+                [
+                    _comment(
+                        stories[n % len(stories)][0],
+                        stories[(n * 7) % len(stories)][1],
+                        f"Thinking of you, take care. Note {n}.",
+                        now,
+                    )
+                    for n in range(count)
+                ],
+            )
+            db.session.commit()
+
     def _unit(self) -> None:
         rng, unit, now = self.rng, self.units, utcnow()
         self.units += 1
