@@ -198,9 +198,9 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     if gate is not None:
-        # Every way a transaction ends: commit, rollback, the pool's reset, a closed connection.
-        for name in ("commit", "rollback"):
-            event.listen(engine, name, lambda conn: gate.leave(_dbapi(conn)))
+        # After the transaction, when the connection goes back to the pool: the engine's
+        # commit event comes before SQLite's COMMIT, and a writer let in then would wait for
+        # that COMMIT (and any checkpoint it runs) in SQLite's own sleeping busy handler.
         for name in ("reset", "checkin", "invalidate"):
             event.listen(engine, name, lambda dbapi_connection, *_: gate.leave(dbapi_connection))
         event.listen(engine, "close", lambda dbapi_connection, *_: gate.forget(dbapi_connection))
