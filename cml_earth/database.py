@@ -198,9 +198,12 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     if gate is not None:
-        # After the transaction, when the connection goes back to the pool: the engine's
-        # commit event comes before SQLite's COMMIT, and a writer let in then would wait for
-        # that COMMIT (and any checkpoint it runs) in SQLite's own sleeping busy handler.
+        # Released when the connection goes back to the pool, after SQLite's COMMIT: the
+        # engine's commit event comes before it, and a writer let in then would wait for that
+        # COMMIT (and any checkpoint it runs) in SQLite's own sleeping busy handler. From the
+        # commit event on, the same process's other connections may write (on-commit work).
+        for name in ("commit", "rollback"):
+            event.listen(engine, name, lambda conn: gate.finish(_dbapi(conn)))
         for name in ("reset", "checkin", "invalidate"):
             event.listen(engine, name, lambda dbapi_connection, *_: gate.leave(dbapi_connection))
         event.listen(engine, "close", lambda dbapi_connection, *_: gate.forget(dbapi_connection))
@@ -231,6 +234,7 @@ class WriterGate:
         self.timeout_seconds = timeout_seconds
         self._files: dict[int, int] = {}  # id of the DBAPI connection -> its lock file
         self._held: set[int] = set()
+        self._finished: set[int] = set()  # held, but their transaction has ended
 
     @classmethod
     def for_database(cls, database: str | None, busy_timeout_ms: int) -> WriterGate | None:
@@ -241,6 +245,10 @@ class WriterGate:
     def enter(self, dbapi_connection) -> None:
         key = id(dbapi_connection)
         if dbapi_connection is None or key in self._held:
+            return
+        if self._held and self._held <= self._finished:
+            # This process holds the turn for a transaction that has ended, its connection not
+            # yet back in the pool (work run on commit, on a second connection): it may go on.
             return
         descriptor = self._files.get(key)
         if descriptor is None:
@@ -258,8 +266,15 @@ class WriterGate:
                 self._held.add(key)
                 return
 
+    def finish(self, dbapi_connection) -> None:
+        """The connection's transaction ends (commit or rollback); it still holds the turn."""
+        key = id(dbapi_connection)
+        if key in self._held:
+            self._finished.add(key)
+
     def leave(self, dbapi_connection) -> None:
         key = id(dbapi_connection)
+        self._finished.discard(key)
         if key in self._held:
             self._held.discard(key)
             fcntl.flock(self._files[key], fcntl.LOCK_UN)

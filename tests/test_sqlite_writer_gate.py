@@ -71,3 +71,42 @@ def test_the_app_holds_the_gate_for_a_write_transaction_only(app, backend):
             other.enter(probe)
             assert id(probe) in other._held, "a read took the gate"
             other.forget(probe)
+
+
+def test_a_finished_writer_lets_its_own_process_go_on(tmp_path):
+    """Work run on commit opens a second connection before the first is back in the pool."""
+    gate = WriterGate(str(tmp_path / "db-writer.lock"), 0.05)
+    a, b = Connection(), Connection()
+    gate.enter(a)
+    gate.enter(b)  # a's transaction is open: b waits (here 50 ms) and goes on without the turn
+    assert id(b) not in gate._held
+    gate.finish(a)
+    other = WriterGate(str(tmp_path / "db-writer.lock"), 0.05)
+    c = Connection()
+    other.enter(c)  # another process still waits: the turn is ours until a goes back
+    assert id(c) not in other._held
+    gate.leave(a)
+    other.enter(c)
+    assert id(c) in other._held
+    other.forget(c)
+    gate.forget(a)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_work_on_commit_in_a_second_connection_does_not_wait(app_config, backend):
+    """The erasure's index clean-up ran on a second connection and waited 30 s for the first."""
+    import time
+
+    from cml_earth import create_app
+
+    app = create_app({**app_config, "SQLITE_BUSY_TIMEOUT_MS": 5_000})
+    with app.app_context():
+        first = db.engine.connect()
+        first.execute(text("CREATE TABLE IF NOT EXISTS gate_probe (n INTEGER)"))
+        first.commit()  # transaction over; the connection is not back in the pool yet
+        started = time.monotonic()
+        with db.engine.begin() as second:
+            second.execute(text("INSERT INTO gate_probe VALUES (1)"))
+        assert time.monotonic() - started < 2, "the second connection waited for the gate"
+        first.close()
+        db.engine.dispose()
